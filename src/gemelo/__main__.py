@@ -1,0 +1,5 @@
+import sys
+
+from gemelo.cli import main
+
+sys.exit(main())
