@@ -18,6 +18,13 @@ def _parse(args: argparse.Namespace) -> None:
         out.write(json.dumps(m.to_json(), ensure_ascii=False) + "\n")
 
 
+def _params(args: argparse.Namespace) -> None:
+    from gemelo.config import write_params
+
+    write_params(overrides=args.overrides)
+    print("params.yaml written from conf/")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gemelo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -25,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("parse", help="parse WhatsApp exports (.txt, .zip or a folder) to JSON Lines on stdout")
     p.add_argument("path")
     p.set_defaults(func=_parse)
+
+    p = sub.add_parser("params", help="compose conf/ into params.yaml (what `dvc exp run` does)")
+    p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. 'model=[tiny]'")
+    p.set_defaults(func=_params)
 
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,146 @@
+"""The pipeline's stages as functions of the composed config: the files they read and write.
+
+Each `stages/<name>.py` is a two-line script that calls `run` with one of these. They can be run by hand
+from the project root with Hydra-style overrides: `python stages/finetune.py tiny train.max_steps=5`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from gemelo import UserError
+from gemelo.config import authors, load, model_config
+
+MESSAGES = Path("data/interim/messages.jsonl")
+CONVERSATIONS = Path("data/interim/conversations")
+PROCESSED = Path("data/processed")
+MODELS = Path("models")
+CHECKPOINTS = Path("checkpoints")
+METRICS = Path("metrics")
+
+
+def write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        raise UserError(f"{path} not found: run the earlier stages first (`dvc repro`)")
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def clean(cfg) -> None:
+    from gemelo.cleaning import clean as clean_messages
+    from gemelo.parsing import parse_path
+
+    kept, metrics = clean_messages(parse_path(cfg.data.raw), authors(cfg), dict(cfg.data.redact))
+    write_jsonl(MESSAGES, kept)
+    write_json(METRICS / "data.json", metrics)
+
+
+def group(cfg) -> None:
+    from gemelo.grouping import group as group_messages
+
+    splits, metrics = group_messages(read_jsonl(MESSAGES), authors(cfg)[0], cfg.group)
+    if not splits["train"]:
+        raise UserError("no conversation with the author left to train on: check data.author and group settings")
+    for name, convs in splits.items():
+        write_jsonl(CONVERSATIONS / f"{name}.jsonl", convs)
+    write_json(METRICS / "group.json", metrics)
+
+
+def format_(cfg, key: str) -> None:
+    from datasets import Dataset, DatasetDict
+
+    from gemelo.formatting import examples
+    from gemelo.models import load_tokenizer
+
+    mcfg = model_config(cfg, key)
+    tokenizer = load_tokenizer(mcfg, cfg.group.separator)
+    author = authors(cfg)[0]
+    parts, counts = {}, {}
+    for split in ("train", "validation", "test"):
+        rows = []
+        for i, conv in enumerate(read_jsonl(CONVERSATIONS / f"{split}.jsonl")):
+            rows += examples(conv, i, tokenizer, author, mcfg, cfg.format.system_prompt, cfg.group.separator)
+        columns = ["input_ids", "labels", "conv_id", "length", "reply_bytes", "reply_words"]
+        parts[split] = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
+        counts[split] = {"examples": len(rows), "tokens": sum(r["length"] for r in rows),
+                         "trained_tokens": sum(sum(x != -100 for x in r["labels"]) for r in rows)}
+    DatasetDict(parts).save_to_disk(str(PROCESSED / key))
+    write_json(METRICS / "tokens" / f"{key}.json", counts)
+
+
+def finetune(cfg, key: str) -> None:
+    from gemelo.tracking import run as tracked
+    from gemelo.training import finetune as train
+
+    mcfg = model_config(cfg, key)
+    with tracked(cfg, key, "finetune") as active:
+        metrics = train(cfg, mcfg, PROCESSED / key, MODELS / key, CHECKPOINTS / key,
+                        run_id=active.info.run_id if active else None)
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"final_{k}": float(v) for k, v in metrics.items()})
+    print(json.dumps(metrics))
+
+
+def perplexity(cfg, key: str) -> None:
+    from datasets import load_from_disk
+
+    from gemelo.evaluation import evaluate
+    from gemelo.models import load_base, load_trained
+    from gemelo.tracking import run as tracked
+
+    mcfg = model_config(cfg, key)
+    test = load_from_disk(str(PROCESSED / key))["test"]
+    if len(test) == 0:
+        raise UserError("the test split is empty: the chats are too short to hold out conversations")
+    args = dict(batch_size=cfg.evaluate.batch_size, n_boot=cfg.evaluate.bootstrap, seed=cfg.train.seed)
+    tuned, tokenizer, info = load_trained(MODELS / key)
+    result = {"finetuned": evaluate(tuned, test, **args)}
+    del tuned
+    result["base"] = evaluate(load_base(mcfg, tokenizer), test, **args)
+    result = {"base": result["base"], "finetuned": result["finetuned"]}
+    write_json(METRICS / "perplexity" / f"{key}.json", result)
+    with tracked(cfg, key, "perplexity", run_id=info.get("mlflow_run_id")) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"{v}_{m}": result[v][m] for v in result for m in ("ppl", "bpb", "word_ppl")})
+    print(json.dumps(result))
+
+
+def compare(cfg) -> None:
+    from gemelo.comparison import write_comparison
+
+    write_comparison(sorted(cfg.model), METRICS)
+
+
+def run(stage: Callable, argv: list[str] | None = None) -> None:
+    """Entry point of a stage script: `[MODEL] [key=value ...]`; user errors end in one line, exit 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    keys = [a for a in argv if "=" not in a]
+    try:
+        cfg = load([a for a in argv if "=" in a])
+        stage(cfg, *keys)
+    except UserError as e:
+        print(f"gemelo: error: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,66 @@
+"""MLflow tracking: one run per model per pipeline run, in a SQLite store at the repository root.
+
+The URI is absolute so that `dvc exp run --queue` runs, which execute in temporary copies of the repo
+(DVC_ROOT points at the real one), all log into the same store. Under DDP only rank 0 logs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def tracking_uri(cfg) -> str:
+    if cfg.mlflow.tracking_uri:
+        return str(cfg.mlflow.tracking_uri)
+    root = Path(os.environ.get("DVC_ROOT") or Path.cwd()).resolve()
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def _git_rev() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def flatten(d, prefix: str = "") -> dict:
+    """Nested config → {"a.b": value} for mlflow.log_params."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        out.update(flatten(v, key + ".") if isinstance(v, dict) else {key: v})
+    return out
+
+
+@contextmanager
+def run(cfg, key: str, stage: str, run_id: str | None = None) -> Iterator[object | None]:
+    """Start (or resume, given run_id) the model's MLflow run; yields None on non-main DDP ranks."""
+    if not is_main_process():
+        yield None
+        return
+    import mlflow
+    from omegaconf import OmegaConf
+
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow.set_tracking_uri(tracking_uri(cfg))
+    mlflow.set_experiment(cfg.mlflow.experiment)
+    tags = {"model": key, "stage": stage, "git_rev": _git_rev(),
+            "dvc_exp": os.environ.get("DVC_EXP_NAME"), "dvc_root": os.environ.get("DVC_ROOT")}
+    with mlflow.start_run(run_id=run_id, run_name=None if run_id else key) as active:
+        mlflow.set_tags({k: v for k, v in tags.items() if v})
+        if run_id is None:
+            plain = OmegaConf.to_container(cfg, resolve=True)
+            plain["model"] = {key: plain["model"][key]}
+            mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
+            if not cfg.mlflow.log_text:
+                os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "0"
+        yield active

@@ -1,0 +1,175 @@
+"""Fine-tuning: full, LoRA or QLoRA, with the loss on the author's reply tokens only.
+
+Built on transformers' Trainer: gradient accumulation, evaluation on the validation split, checkpoints
+and resume, gradient checkpointing, bf16 and DDP under `accelerate launch` come from it. What gemelo adds:
+labels that the format stage computed (so padding and template tokens never count, and the end-of-turn
+token always does), batches grouped by length (less padding, no packing across examples), LoRA on every
+linear layer plus the embedding of the separator token, and a record of the exact format used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+
+from gemelo import UserError
+from gemelo.models import load_base, load_tokenizer
+from gemelo.tracking import is_main_process
+
+FORMAT_FILE = "gemelo.json"
+
+
+def collate(batch: list[dict], pad_id: int) -> dict:
+    """Pad to the longest example in the batch; padding is masked out of attention and labels."""
+    import torch
+
+    width = max(len(b["input_ids"]) for b in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, b in enumerate(batch):
+        n = len(b["input_ids"])
+        ids[i, :n] = torch.tensor(b["input_ids"])
+        labels[i, :n] = torch.tensor(b["labels"])
+        mask[i, :n] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def pad_id(tokenizer) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def add_lora(model, mcfg, tokenizer, separator: str):
+    """LoRA on the configured modules (all linear layers by default) and the separator's embedding row."""
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if mcfg.method == "qlora":
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=mcfg.train.gradient_checkpointing)
+    targets = mcfg.lora.target_modules
+    config = LoraConfig(
+        r=mcfg.lora.r, lora_alpha=mcfg.lora.alpha, lora_dropout=mcfg.lora.dropout, task_type="CAUSAL_LM",
+        target_modules=targets if isinstance(targets, str) else list(targets),
+        trainable_token_indices=[tokenizer.convert_tokens_to_ids(separator)],
+    )
+    return get_peft_model(model, config)
+
+
+def fingerprint(mcfg, data_dir: Path) -> str:
+    """What a checkpoint was made from: resuming is only allowed when this matches."""
+    from omegaconf import OmegaConf
+
+    h = hashlib.sha256(json.dumps(OmegaConf.to_container(mcfg, resolve=True), sort_keys=True).encode())
+    for f in sorted(Path(data_dir).rglob("*")):
+        if f.is_file():
+            h.update(f.name.encode() + str(f.stat().st_size).encode())
+    return h.hexdigest()[:16]
+
+
+def prepare_checkpoints(ckpt_dir: Path, print_: str) -> bool:
+    """True when ckpt_dir holds checkpoints of this same configuration to resume from; stale ones are removed."""
+    stamp = ckpt_dir / "fingerprint"
+    resumable = stamp.exists() and stamp.read_text() == print_ and any(ckpt_dir.glob("checkpoint-*"))
+    if is_main_process():
+        if not resumable and ckpt_dir.exists():
+            shutil.rmtree(ckpt_dir)
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(print_)
+    return resumable
+
+
+def training_args(mcfg, ckpt_dir: Path, report: bool):
+    import torch
+    from transformers import TrainingArguments
+
+    t = mcfg.train
+    bf16 = mcfg.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return TrainingArguments(
+        output_dir=str(ckpt_dir), seed=t.seed, data_seed=t.seed,
+        learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
+        per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
+        gradient_accumulation_steps=t.grad_accum, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
+        eval_strategy="steps", eval_steps=t.eval_steps, save_strategy="steps", save_steps=t.save_steps,
+        save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
+        gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
+        train_sampling_strategy="group_by_length", length_column_name="length",
+        include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
+        report_to=["mlflow"] if report else [], ddp_find_unused_parameters=False,
+    )
+
+
+def throughput_callback():
+    """Logs trained tokens per second (non-padding tokens, all processes) beside the loss."""
+    from transformers import TrainerCallback
+
+    class Throughput(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kw):
+            self.t0, self.tokens0 = time.perf_counter(), state.num_input_tokens_seen
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            elapsed = time.perf_counter() - self.t0
+            if logs is not None and elapsed > 0:
+                logs["tokens_per_s"] = round((state.num_input_tokens_seen - self.tokens0) / elapsed, 2)
+
+    return Throughput()
+
+
+def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: str | None = None) -> dict:
+    """Train one model and save it (adapter or full weights) with its tokenizer and format to out_dir."""
+    from datasets import load_from_disk
+    from transformers import Trainer, set_seed
+
+    set_seed(mcfg.train.seed)
+    sep = cfg.group.separator
+    tokenizer = load_tokenizer(mcfg, sep)
+    model = load_base(mcfg, tokenizer)
+    if mcfg.method in ("lora", "qlora"):
+        model = add_lora(model, mcfg, tokenizer, sep)
+    elif mcfg.method != "full":
+        raise UserError(f"model {mcfg.key}: method must be full, lora or qlora, not {mcfg.method!r}")
+    if mcfg.train.gradient_checkpointing:
+        model.config.use_cache = False
+    data = load_from_disk(str(data_dir))
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    resume = prepare_checkpoints(ckpt_dir, fingerprint(mcfg, data_dir))
+    trainer = Trainer(
+        model=model, args=training_args(mcfg, ckpt_dir, report=run_id is not None),
+        train_dataset=data["train"], eval_dataset=data["validation"] if len(data["validation"]) else None,
+        data_collator=lambda b: collate(b, pad_id(tokenizer)), callbacks=[throughput_callback()],
+    )
+    if trainer.eval_dataset is None:
+        trainer.args.eval_strategy = "no"
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=bool(resume) or None)
+    seconds = time.perf_counter() - start
+    metrics = {
+        "train_loss": result.training_loss, "steps": result.global_step, "seconds": round(seconds, 1),
+        "tokens_seen": int(trainer.state.num_input_tokens_seen),
+        "tokens_per_s": round(trainer.state.num_input_tokens_seen / seconds, 2) if seconds else 0.0,
+        "trainable_params": trainable, "resumed": bool(resume),
+    }
+    if trainer.eval_dataset is not None:
+        metrics["eval_loss"] = trainer.evaluate()["eval_loss"]
+    if is_main_process():
+        save(trainer, tokenizer, cfg, mcfg, out_dir, run_id, metrics)
+    return metrics
+
+
+def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metrics: dict) -> None:
+    """The model folder: weights or adapter, tokenizer, and gemelo.json with the exact format used."""
+    from omegaconf import OmegaConf
+
+    from gemelo.config import authors
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    trainer.save_model(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+    info = {
+        "model": mcfg.key, "config": OmegaConf.to_container(mcfg, resolve=True),
+        "author": authors(cfg)[0], "system_prompt": cfg.format.system_prompt, "separator": cfg.group.separator,
+        "format": mcfg.format, "method": mcfg.method, "mlflow_run_id": run_id, "train": metrics,
+    }
+    (out_dir / FORMAT_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,4 @@
+"""group stage (see gemelo.pipeline.group)."""
+from gemelo.pipeline import group, run
+
+run(group)
