@@ -47,10 +47,10 @@ def model_config(cfg: DictConfig, key: str) -> DictConfig:
     """One model's settings, with its `train:` entries merged over the global `train:` defaults."""
     if key not in cfg.model:
         raise UserError(f"unknown model {key!r}; selected models: {', '.join(cfg.model)} (see conf/model/)")
-    m = cfg.model[key].copy()
-    m.train = OmegaConf.merge(cfg.train, m.get("train") or {})
-    m.key = key
-    return m
+    m = OmegaConf.to_container(cfg.model[key], resolve=True)
+    m["train"] = OmegaConf.to_container(OmegaConf.merge(cfg.train, m.get("train") or {}))
+    m["key"] = key
+    return OmegaConf.create(m)
 
 
 def authors(cfg: DictConfig) -> list[str]:

@@ -66,11 +66,14 @@ def _render_plain(msgs, eos: str, author: str, generation_prompt: bool) -> tuple
 
 
 def tokenize(text: str, spans: list[tuple[int, int]], tokenizer) -> tuple[list[int], list[int]]:
-    """Token ids and labels: a token is trained when it starts inside an author's reply span."""
+    """Token ids and labels: a token is trained when it overlaps an author's reply span.
+
+    Overlap, not containment: byte-level BPE glues the space after `Name:` to the reply's first word.
+    """
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     labels = []
     for tid, (start, end) in zip(enc["input_ids"], enc["offset_mapping"]):
-        inside = any(s <= start < e for s, e in spans)
+        inside = any(start < e and end > s for s, e in spans)
         labels.append(tid if inside else -100)
     return enc["input_ids"], labels
 

@@ -1,0 +1,48 @@
+from datetime import datetime
+
+import pytest
+
+from gemelo import UserError
+from gemelo.cleaning import Redactor, clean
+from gemelo.parsing import Message, Parsed
+
+
+def m(author, text, kind="text", lines=1, edited=False):
+    return Message(datetime(2023, 1, 1, 10, 0), author, text, kind, edited, "chat", lines)
+
+
+def parsed(*messages, stray=0):
+    return Parsed(list(messages), sum(x.lines for x in messages) + stray, stray)
+
+
+def test_keeps_text_as_written_and_accounts_for_every_line():
+    p = parsed(m("Martu", "JAJAJA posta?? 😂\nq onda", lines=2, edited=True), m("Flor", "<Multimedia omitido>", "media"),
+               m(None, "Los mensajes y las llamadas están cifrados…", "system"), m("Flor", "Se eliminó este mensaje.", "deleted"),
+               m("Flor", "¿Venís?"), stray=2)
+    kept, metrics = clean(p, ["Martu"], {"phones": True, "emails": True, "urls": False})
+    assert [k["text"] for k in kept] == ["JAJAJA posta?? 😂\nq onda", "¿Venís?"]
+    assert metrics["lines_read"] == 8
+    assert metrics["lines_kept"] + sum(metrics["lines_dropped"].values()) == metrics["lines_read"]
+    assert metrics["lines_dropped"] == {"deleted": 1, "media": 1, "not_a_message": 2, "system": 1}
+    assert metrics["messages_by_author"] == {"Martu": 1, "Flor": 1}
+    assert metrics["edited"] == 1
+
+
+def test_several_names_of_the_author_become_one():
+    kept, metrics = clean(parsed(m("Martu", "a"), m("Martu Celu", "b"), m("Flor", "c")), ["Martu", "Martu Celu"], {})
+    assert [k["author"] for k in kept] == ["Martu", "Martu", "Flor"]
+
+
+def test_unknown_author_lists_the_authors_and_the_closest_match():
+    with pytest.raises(UserError) as e:
+        clean(parsed(m("Martina", "a"), m("Martina", "b"), m("Flor", "c")), ["Martinna"], {})
+    msg = str(e.value)
+    assert "\n" not in msg and "closest: 'Martina'" in msg and "Martina (2)" in msg and "Flor (1)" in msg
+
+
+def test_redaction_is_stable_and_leaves_times_alone():
+    r = Redactor(["phones", "emails"])
+    out = r("llamame al +54 9 11 5555-0101 o a flor.gomez@example.com, a las 20.15.21.15 hs")
+    assert out == "llamame al <TEL_1> o a <EMAIL_1>, a las 20.15.21.15 hs"
+    assert r("otra vez +54 9 11 5555-0101 y 011 4555-1234") == "otra vez <TEL_1> y <TEL_2>"
+    assert Redactor(["urls"])("mirá https://example.com/x") == "mirá <URL_1>"

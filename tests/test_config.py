@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from gemelo.config import compose, load, model_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_params_yaml_is_composed_from_conf():
+    """dvc repro reads params.yaml as it is: it must be what composing conf/ gives (run `gemelo params`)."""
+    composed = OmegaConf.to_container(compose(conf_dir=ROOT / "conf"))
+    committed = OmegaConf.to_container(OmegaConf.load(ROOT / "params.yaml"))
+    assert committed == composed, "params.yaml is out of date with conf/: run `make params`"
+
+
+def test_every_model_config_composes_and_merges_train_defaults():
+    cfg = compose(["model=[tiny,smollm2_135m,gpt2_spanish,smollm3_3b,phi3_mini]"], conf_dir=ROOT / "conf")
+    for key in cfg.model:
+        m = model_config(cfg, key)
+        assert m.format in ("chat", "plain") and m.method in ("full", "lora", "qlora")
+        assert m.train.seed == cfg.train.seed  # global default reaches every model
+    assert model_config(cfg, "gpt2_spanish").train.learning_rate != cfg.train.learning_rate
+    assert model_config(cfg, "phi3_mini").method == "qlora"
+
+
+def test_overrides_on_the_command_line(tmp_path):
+    (tmp_path / "params.yaml").write_text("train: {learning_rate: 0.1}\n")
+    cfg = load(["train.learning_rate=0.5"], path=tmp_path / "params.yaml")
+    assert cfg.train.learning_rate == 0.5
