@@ -27,7 +27,8 @@ class Redactor:
     """Replaces personal data by numbered placeholders that stay the same for the same value."""
 
     def __init__(self, kinds: Iterable[str]):
-        self.patterns = [PATTERNS[k] for k in ("emails", "urls", "phones") if k in set(kinds)]
+        wanted = set(kinds)
+        self.patterns = [PATTERNS[k] for k in ("emails", "urls", "phones") if k in wanted]
         self.seen: dict[tuple[str, str], str] = {}
 
     def _placeholder(self, label: str, value: str) -> str:

@@ -150,8 +150,10 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
         "tokens_per_s": round(trainer.state.num_input_tokens_seen / seconds, 2) if seconds else 0.0,
         "trainable_params": trainable, "resumed": bool(resume),
     }
-    if trainer.eval_dataset is not None:
-        metrics["eval_loss"] = trainer.evaluate()["eval_loss"]
+    if trainer.eval_dataset is not None:  # the last evaluation, unless eval_steps missed the final step
+        last = [h for h in trainer.state.log_history if "eval_loss" in h]
+        final = last and last[-1]["step"] == result.global_step
+        metrics["eval_loss"] = last[-1]["eval_loss"] if final else trainer.evaluate()["eval_loss"]
     if is_main_process():
         save(trainer, tokenizer, cfg, mcfg, out_dir, run_id, metrics)
     return metrics
