@@ -123,7 +123,7 @@ def gemelo_cache(tmp_path_factory):
             mp.setenv(var, "1")
         mp.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf_home")))
         mp.setenv("TOKENIZERS_PARALLELISM", "false")
-        # transformers' MLflow callback would switch to this store, away from the run gemelo started
+        # every MLflow store is named explicitly (mlflow.tracking_uri override); none comes from the environment
         for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "DVC_ROOT", "MLFLOW_TRACKING_URI"):
             mp.delenv(var, raising=False)
         yield Path(os.environ["GEMELO_CACHE"])
