@@ -36,7 +36,7 @@ UNFUSED = ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj")
 # Trainable rows of the separator: one input-embedding row (lm_head shares it where the weights are tied).
 # Phi-3 is untied and add_lora leaves its lm_head row frozen; it becomes 2 once that is fixed (see
 # test_untied_output_row_of_the_separator_is_trainable).
-SEPARATOR_ROWS = {"gpt2": 1, "phi3": 1, "smollm3": 1}
+SEPARATOR_ROWS = {"gpt2": 1, "phi3": 2, "smollm3": 1}  # Phi-3: untied, so lm_head's row too
 
 
 @lru_cache(maxsize=None)
@@ -114,8 +114,6 @@ def test_lora_targets_the_real_linear_layers_and_counts_match(arch):
     assert sum(p.numel() for p in peft_model.parameters() if p.requires_grad) == promised
 
 
-@pytest.mark.xfail(strict=False, reason="add_lora trains only the input-embedding row of the separator; with "
-                   "untied embeddings (Phi-3) its logit then stays equal to the newline's (library bug, see report)")
 def test_untied_output_row_of_the_separator_is_trainable():
     """load_base gives the separator a copy of the newline's rows; if lm_head's row never trains, the model can
     never tell the two apart when it writes (their logits stay equal)."""
@@ -133,10 +131,7 @@ def test_untied_output_row_of_the_separator_is_trainable():
 
 @pytest.mark.parametrize("arch", [
     "llama", "gpt2",
-    pytest.param("phi3", marks=pytest.mark.xfail(raises=AssertionError, reason="tiny_config keeps Phi-3's pad id "
-                                                 "32000, outside the tiny vocabulary (library bug, see report)")),
-    pytest.param("smollm3", marks=pytest.mark.xfail(raises=AssertionError, reason="tiny_config keeps SmolLM3's pad "
-                                                    "id 128004, outside the tiny vocabulary (library bug)")),
+    "phi3", "smollm3",
 ])
 def test_tiny_config_builds_every_architecture(arch):
     """`tiny:<arch>` promises llama, gpt2, phi3 and smollm3; each must at least build with the tiny vocabulary."""
@@ -223,8 +218,6 @@ def test_prepare_checkpoints_only_resumes_a_matching_fingerprint(tmp_path):
     assert prepare_checkpoints(ckpt, "bbbb") is False  # stamp matches but no checkpoint
 
 
-@pytest.mark.xfail(strict=False, reason="fingerprint hashes data file names and sizes only (library bug, see "
-                   "report): a re-formatted dataset of the same shape resumes checkpoints trained on the old one")
 def test_fingerprint_changes_with_the_data_not_just_its_size(tmp_path):
     from gemelo.training import fingerprint
 
@@ -268,12 +261,9 @@ def test_two_process_accelerate_launch(tmp_path, tiny_project):
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
 
-    # every rank trains and prints its metrics (the stage prints on every rank)
+    # only rank 0 prints the metrics; that both ranks trained shows in the tokens seen below
     lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{") and '"train_loss"' in x]
-    assert len(lines) == 2, proc.stdout
-    assert all(m["steps"] == 2 and m["resumed"] is False for m in lines)
-    # Trainer's train_loss is each rank's own average: different data on each rank, so (almost surely) different
-    assert lines[0]["train_loss"] != lines[1]["train_loss"]
+    assert len(lines) == 1 and lines[0]["steps"] == 2 and lines[0]["resumed"] is False
 
     info = read_json(project / "models/tiny/gemelo.json")
     assert info["train"]["steps"] == 2
@@ -293,8 +283,6 @@ def test_two_process_accelerate_launch(tmp_path, tiny_project):
     assert not list((project / "models").glob("**/*.tmp"))
 
 
-@pytest.mark.xfail(raises=OSError, strict=False, reason="_build_tiny renames its tmp folder onto the cache "
-                   "folder another rank just created: ENOTEMPTY (library bug, see report)")
 def test_two_ranks_building_the_tiny_model_into_a_cold_cache(tmp_path, monkeypatch):
     """Under DDP both ranks resolve `tiny:llama`; the one that finishes second must use the other's folder.
 

@@ -25,6 +25,74 @@ def _params(args: argparse.Namespace) -> None:
     print("params.yaml written from conf/")
 
 
+def _sampling(args: argparse.Namespace):
+    from gemelo.chat import Sampling
+    from gemelo.config import PARAMS, load
+
+    chat_cfg = load().chat if PARAMS.exists() else {}
+    return Sampling.from_config(chat_cfg, temperature=args.temperature, top_p=args.top_p, seed=args.seed,
+                                repetition_penalty=args.repetition_penalty, max_new_tokens=args.max_new_tokens)
+
+
+def _chat(args: argparse.Namespace) -> None:
+    from gemelo.chat import Twin, read_history
+
+    sampling = _sampling(args)
+    history = read_history(args.history) if args.history else []
+    twin = Twin.load(args.model, base=args.base)
+    if args.message is not None:
+        history.append({"role": "user", "content": args.message})
+        for message in twin.reply(history, sampling):
+            print(message)
+        return
+    interactive(twin, sampling, history)
+
+
+def interactive(twin, sampling, history: list[dict]) -> None:
+    """The terminal chat: streamed replies, one line per message of a burst; /reset, /exit, Ctrl-D."""
+    from gemelo.chat import split_messages
+
+    who = twin.author
+    print(f"Chateando con {who}. /reset empieza de nuevo, /exit o Ctrl-D para salir.", flush=True)
+    while True:
+        try:
+            line = input("vos> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if line.strip() == "/exit":
+            return
+        if line.strip() == "/reset":
+            history.clear()
+            print("(conversación nueva)", flush=True)
+            continue
+        if not line.strip():
+            continue
+        history.append({"role": "user", "content": line})
+        sys.stdout.write(f"{who}> ")
+        text = ""
+        for piece in twin.stream(history, sampling):
+            text += piece
+            sys.stdout.write(piece.replace(twin.separator, f"\n{who}> "))
+            sys.stdout.flush()
+        print(flush=True)
+        history.append({"role": "assistant", "content": twin.separator.join(split_messages(text, twin.separator))})
+
+
+def _samples(args: argparse.Namespace) -> None:
+    from gemelo.pipeline import samples
+
+    from gemelo.config import load
+
+    samples(load(), args.model, prompts_file=args.prompts)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from gemelo.web import serve
+
+    serve(args.models, host=args.host, port=args.port, sampling=_sampling(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gemelo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +104,31 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("params", help="compose conf/ into params.yaml (what `dvc exp run` does)")
     p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. 'model=[tiny]'")
     p.set_defaults(func=_params)
+
+    sampling = argparse.ArgumentParser(add_help=False)
+    sampling.add_argument("--temperature", type=float)
+    sampling.add_argument("--top-p", type=float)
+    sampling.add_argument("--repetition-penalty", type=float)
+    sampling.add_argument("--max-new-tokens", type=int)
+    sampling.add_argument("--seed", type=int)
+
+    p = sub.add_parser("chat", parents=[sampling], help="chat with a trained model in the terminal")
+    p.add_argument("model", help="a model key (its folder under models/) or a trained model folder")
+    p.add_argument("--base", action="store_true", help="talk to the base model instead of the fine-tuned one")
+    p.add_argument("--message", help="send one message, print the reply (one line per message) and exit")
+    p.add_argument("--history", help="JSON list of earlier messages: [{\"role\": \"user\", \"content\": \"...\"}, ...]")
+    p.set_defaults(func=_chat)
+
+    p = sub.add_parser("samples", help="side-by-side replies: the author's, the base model's and the fine-tuned one's")
+    p.add_argument("model")
+    p.add_argument("--prompts", help="a text file with one prompt per line instead of held-out conversations")
+    p.set_defaults(func=_samples)
+
+    p = sub.add_parser("serve", parents=[sampling], help="a local web chat page (needs `pip install gemelo[web]`)")
+    p.add_argument("models", nargs="*", help="model keys or folders (default: every trained model in models/)")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=_serve)
 
     args = parser.parse_args(argv)
     try:

@@ -27,9 +27,9 @@ def compose(overrides: Sequence[str] = (), conf_dir: Path = CONF) -> DictConfig:
     return cfg
 
 
-def write_params(path: Path = PARAMS, overrides: Sequence[str] = ()) -> None:
+def write_params(path: Path = PARAMS, overrides: Sequence[str] = (), conf_dir: Path = CONF) -> None:
     """Regenerate params.yaml from conf/ (run after editing conf/; a test fails when they disagree)."""
-    path.write_text(OmegaConf.to_yaml(compose(overrides)), encoding="utf-8")
+    path.write_text(OmegaConf.to_yaml(compose(overrides, conf_dir)), encoding="utf-8")
 
 
 def load(overrides: Sequence[str] = (), path: Path = PARAMS) -> DictConfig:

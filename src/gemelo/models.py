@@ -66,10 +66,7 @@ def _convert_gguf(spec: str) -> Path:
         del config.quantization_config
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     model.load_state_dict(loaded.state_dict())
-    tmp = out.with_name(out.name + ".tmp")
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    tmp.rename(out)
+    _publish(out, lambda tmp: (model.save_pretrained(tmp), tok.save_pretrained(tmp)))
     return out
 
 
@@ -77,10 +74,12 @@ def tiny_config(arch: str, vocab_size: int):
     """A few layers of the named architecture: enough to exercise every code path in seconds."""
     from transformers import AutoConfig
 
+    ids = dict(pad_token_id=0, bos_token_id=1, eos_token_id=2)  # the tiny tokenizer's, not the real models'
     common = dict(vocab_size=vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512, **ids)
     if arch == "gpt2":
-        return AutoConfig.for_model("gpt2", vocab_size=vocab_size, n_embd=64, n_layer=2, n_head=4, n_positions=512)
+        return AutoConfig.for_model("gpt2", vocab_size=vocab_size, n_embd=64, n_layer=2, n_head=4, n_positions=512,
+                                    **ids)
     if arch in ("llama", "phi3", "smollm3"):
         return AutoConfig.for_model(arch, **common, tie_word_embeddings=arch != "phi3")
     raise UserError(f"unknown tiny architecture {arch!r}: use tiny:llama, tiny:gpt2, tiny:phi3 or tiny:smollm3")
@@ -112,11 +111,23 @@ def _build_tiny(arch: str) -> Path:
     tok = tiny_tokenizer()
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(tiny_config(arch, len(tok)))
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    tmp.rename(out)
+    _publish(out, lambda tmp: (model.save_pretrained(tmp), tok.save_pretrained(tmp)))
     return out
+
+
+def _publish(out: Path, write) -> None:
+    """Write a cache folder under a private name, then rename it into place; when several processes
+    (DDP ranks, parallel experiments) build the same folder, the first one to finish wins."""
+    import shutil
+
+    tmp = out.with_name(f"{out.name}.tmp{os.getpid()}")
+    write(tmp)
+    try:
+        tmp.rename(out)
+    except OSError:
+        if not (out / "config.json").exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_tokenizer(mcfg, separator: str):

@@ -99,7 +99,7 @@ def finetune(cfg, key: str) -> None:
             import mlflow
 
             mlflow.log_metrics({f"final_{k}": float(v) for k, v in metrics.items()})
-    print(json.dumps(metrics))
+            print(json.dumps(metrics))
 
 
 def perplexity(cfg, key: str) -> None:
@@ -128,10 +128,39 @@ def perplexity(cfg, key: str) -> None:
     print(json.dumps(result))
 
 
+def samples(cfg, key: str, prompts_file: str | None = None) -> None:
+    """Side-by-side replies on held-out prompts (or the user's own), to metrics/samples/<key>.json."""
+    from gemelo.chat import Sampling, Twin, held_out_prompts, samples_markdown, side_by_side
+    from gemelo.tracking import run as tracked
+
+    model_config(cfg, key)
+    sampling = Sampling.from_config(cfg.chat)
+    if prompts_file:
+        lines = Path(prompts_file).read_text(encoding="utf-8").splitlines()
+        prompts = [{"history": [{"role": "user", "content": p}], "real": ""} for p in lines if p.strip()]
+    else:
+        prompts = held_out_prompts(read_jsonl(CONVERSATIONS / "test.jsonl"), authors(cfg)[0], cfg.chat.samples)
+    tuned = Twin.load(str(MODELS / key))
+    rows = side_by_side(tuned, Twin.load(str(MODELS / key), base=True), prompts, sampling)
+    write_json(METRICS / "samples" / f"{key}.json", rows)
+    if not cfg.mlflow.log_text:  # chat text stays on this machine's disk unless the user opts in
+        return
+    with tracked(cfg, key, "samples", run_id=tuned.info.get("mlflow_run_id")) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_text(samples_markdown({key: rows}, tuned.author, tuned.separator), "samples.md")
+
+
 def compare(cfg) -> None:
     from gemelo.comparison import write_comparison
 
+    from gemelo.chat import samples_markdown
+
     write_comparison(sorted(cfg.model), METRICS)
+    rows = {k: json.loads(f.read_text(encoding="utf-8")) for k in sorted(cfg.model)
+            if (f := METRICS / "samples" / f"{k}.json").exists()}
+    (METRICS / "samples.md").write_text(samples_markdown(rows, authors(cfg)[0], cfg.group.separator), encoding="utf-8")
 
 
 def run(stage: Callable, argv: list[str] | None = None) -> None:

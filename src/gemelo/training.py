@@ -49,10 +49,17 @@ def add_lora(model, mcfg, tokenizer, separator: str):
     if mcfg.method == "qlora":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=mcfg.train.gradient_checkpointing)
     targets = mcfg.lora.target_modules
+    sep = tokenizer.convert_tokens_to_ids(separator)
+    # The separator's row trains in the input embedding, and in the output one where it is not tied
+    # (Phi-3): otherwise its logit stays the newline's and the model can never choose between them.
+    names = {id(m): n for n, m in model.named_modules()}
+    emb, head = model.get_input_embeddings(), model.get_output_embeddings()
+    rows = {names[id(emb)]: [sep]}
+    if head is not None and head.weight is not emb.weight:
+        rows[names[id(head)]] = [sep]
     config = LoraConfig(
         r=mcfg.lora.r, lora_alpha=mcfg.lora.alpha, lora_dropout=mcfg.lora.dropout, task_type="CAUSAL_LM",
-        target_modules=targets if isinstance(targets, str) else list(targets),
-        trainable_token_indices=[tokenizer.convert_tokens_to_ids(separator)],
+        target_modules=targets if isinstance(targets, str) else list(targets), trainable_token_indices=rows,
     )
     return get_peft_model(model, config)
 
@@ -64,7 +71,7 @@ def fingerprint(mcfg, data_dir: Path) -> str:
     h = hashlib.sha256(json.dumps(OmegaConf.to_container(mcfg, resolve=True), sort_keys=True).encode())
     for f in sorted(Path(data_dir).rglob("*")):
         if f.is_file():
-            h.update(f.name.encode() + str(f.stat().st_size).encode())
+            h.update(str(f.relative_to(data_dir)).encode() + hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
