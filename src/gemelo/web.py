@@ -78,7 +78,7 @@ def build(models: Models, sampling: Sampling):
 
 def serve(targets: list[str], host: str = "127.0.0.1", port: int = 7860, sampling: Sampling | None = None,
           block: bool = True):
-    """Start the page; returns the running app when block=False (tests)."""
+    """Start the page; with block=False, return the running page (its .local_url; .close() stops it)."""
     try:
         import gradio  # noqa: F401
     except ImportError:
@@ -90,5 +90,6 @@ def serve(targets: list[str], host: str = "127.0.0.1", port: int = 7860, samplin
     models.get(targets[0], False)  # load the first model now, not on the first message
     page = build(models, sampling or Sampling())
     page.queue(default_concurrency_limit=4)
-    return page.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=True,
-                       footer_links=[], ssr_mode=False)
+    page.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=True,
+                footer_links=[], ssr_mode=False)
+    return page

@@ -1,0 +1,102 @@
+"""The web page in a real headless Chromium (Debian's chromium + chromedriver; nothing downloads a browser)."""
+
+import os
+import shutil
+import socket
+import time
+
+import pytest
+
+from _tiny import gemelo_cache, tiny_project  # noqa: F401
+from test_chat import trained  # noqa: F401
+from gemelo.chat import Sampling, Twin
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver must be installed (apt-get install chromium chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1000,800"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_page_listens_on_localhost_and_shows_the_reply_as_bubbles(trained, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from gemelo.web import serve
+
+    folder = str(trained / "models" / "tiny")
+    sampling = Sampling(temperature=1.0, max_new_tokens=16, seed=7)  # seeded: the page and this test agree
+    port = free_port()
+    page = serve([folder], port=port, sampling=sampling, block=False)
+    try:
+        url = page.local_url
+        assert url.startswith("http://127.0.0.1:")
+        browser.get(url)
+        box = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "#message textarea"))
+        # computed before the page generates: both share this process's random generator
+        expected = Twin.load(folder).reply([{"role": "user", "content": "hola che"}], sampling)
+        assert expected, "pick a seed for which the tiny model says something"
+        box.send_keys("hola che", Keys.ENTER)
+
+        def bubbles(d):
+            found = [b.text for b in d.find_elements(By.CSS_SELECTOR, '#chat [data-testid="bot"]')]
+            return found if len(found) == len(expected) and all(found) else False
+
+        try:
+            got = WebDriverWait(browser, 60).until(bubbles)
+        except Exception:
+            found = [b.text for b in browser.find_elements(By.CSS_SELECTOR, '#chat [data-testid="bot"]')]
+            raise AssertionError(f"expected bubbles {expected}, page shows {found}")
+        def words(texts):  # the browser shows any run of whitespace as one space
+            return [" ".join(t.split()) for t in texts]
+
+        assert words(got) == words(expected)
+        users = browser.find_elements(By.CSS_SELECTOR, '#chat [data-testid="user"]')
+        assert [u.text for u in users] == ["hola che"]
+    finally:
+        page.close()
+
+
+def test_bursts_become_separate_bubbles_and_tabs_do_not_share_history():
+    """respond() with a model that writes a burst: one bubble per message, the history per tab."""
+    from gemelo.web import Models, build
+
+    class Burst:
+        separator = "<|msg_sep|>"
+
+        def stream(self, history, sampling):
+            yield "jajaja<|msg_sep|>"
+            yield "posta<|msg_sep|>nos vemos"
+
+    models = Models(["fake"])
+    models.loaded[("fake", False)] = Burst()
+    page = build(models, Sampling())
+    respond = next(f.fn for f in page.fns.values() if f.name == "respond")
+    *_, (text, chat, history) = respond("hola", [], [], "fake", False, 0.7, 0.9, 16, 1.1)
+    assert [m["content"] for m in chat if m["role"] == "assistant"] == ["jajaja", "posta", "nos vemos"]
+    assert history == [{"role": "user", "content": "hola"}, {"role": "assistant", "content": "jajaja<|msg_sep|>posta<|msg_sep|>nos vemos"}]
+    *_, (_, chat2, history2) = respond("otra pestaña", [], [], "fake", False, 0.7, 0.9, 16, 1.1)
+    assert history2[0]["content"] == "otra pestaña" and len(history2) == 2  # a new tab starts empty
