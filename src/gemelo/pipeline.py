@@ -152,6 +152,28 @@ def samples(cfg, key: str, prompts_file: str | None = None) -> None:
             mlflow.log_text(samples_markdown({key: rows}, tuned.author, tuned.separator), "samples.md")
 
 
+def fidelity(cfg, key: str) -> None:
+    """How much the replies of the samples stage read like the author's, to metrics/fidelity/<key>.json."""
+    from gemelo.fidelity import fidelity as measure, summary
+    from gemelo.tracking import run as tracked
+
+    model_config(cfg, key)
+    samples_file = METRICS / "samples" / f"{key}.json"
+    if not samples_file.exists():
+        raise UserError(f"{samples_file} not found: run the samples stage first (`dvc repro samples@{key}`)")
+    rows = json.loads(samples_file.read_text(encoding="utf-8"))
+    result = measure(rows, read_jsonl(CONVERSATIONS / "train.jsonl"), authors(cfg)[0], cfg.group.separator,
+                     seed=cfg.train.seed)
+    result["summary"] = summary(result)
+    write_json(METRICS / "fidelity" / f"{key}.json", result)
+    info = json.loads((MODELS / key / "gemelo.json").read_text(encoding="utf-8"))
+    with tracked(cfg, key, "fidelity", run_id=info.get("mlflow_run_id")) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"fidelity_{k}": v for k, v in result["summary"].items() if isinstance(v, float)})
+
+
 def compare(cfg) -> None:
     from gemelo.comparison import write_comparison
 
