@@ -266,6 +266,20 @@ def test_bom_line_inside_a_file_starts_a_new_export_and_its_junk_is_stray(every_
     check_lines(parsed)
 
 
+def test_bom_opening_the_file_or_inside_a_line_starts_no_export(every_mode):
+    parsed = parse_text(f"{BOM}Chat export\n20/01/21, 11:00 - Ana: a {BOM}b\n20/01/21, 11:01 - Beto: c\n")
+    assert [(m.text, m.chat) for m in parsed.messages] == [(f"a {BOM}b", "chat"), ("c", "chat")]
+    assert (parsed.lines_read, parsed.stray_lines) == (3, 1)
+
+
+def test_lazy_parsed_behaves_like_a_plain_one():
+    text = "20/01/21, 11:00 - Ana: a\n20/01/21, 11:01 - Beto: b\n"
+    lazy = parse_text(text)
+    plain = Parsed(list(parse_text(text).messages), 2, 0)
+    assert lazy == plain and list(lazy) == plain.messages
+    assert "messages" in vars(lazy) and lazy.messages is lazy.messages  # built once, then a plain attribute
+
+
 # --------------------------------------------------------------------------------------------------
 # Kinds
 # --------------------------------------------------------------------------------------------------

@@ -206,8 +206,10 @@ _B_FAST = re.compile(
 _B_FULL = re.compile(
     rb"\n(" + _B_MARKS + rb"(\[?" + _DATE + rb",?)" + _B_MID + rb"(" + _B_TIME + _B_SEP + rb"))" + _B_AUTHOR
 )
-# A header after a newline (to check that a split on one style's regex missed none)
-_B_ANY_HEAD = re.compile(rb"\n" + _B_MARKS + rb"\[?" + _DATE + rb",?" + _B_MID + _B_TIME + _B_SEP)
+# After a split on one style's regex (whose lines may start with LRM/RLM, not BOM): a header it missed, or a
+# line starting with a BOM (a second export), in the rest
+_B_LRM = rb"(?:\xe2\x80\x8e|\xe2\x80\x8f)*"
+_B_CHECK = re.compile(rb"\n(?:\xef\xbb\xbf|" + _B_LRM + rb"\[?" + _DATE + rb",?" + _B_MID + _B_TIME + _B_SEP + b")")
 _B_DIGITS = re.compile(rb"\d+")
 # What JSON escapes (json.dumps with ensure_ascii=False): controls, quote, backslash.
 _B_CTRL_NOT_NL = re.compile(rb"[\x00-\x09\x0b-\x1f]")
@@ -230,7 +232,7 @@ def _style_regex(m: re.Match) -> re.Pattern:
     marker = rb"(?:" + _B_SP + rb"*[aApP]\.?" + _B_SP + rb"?[mM]\.?)" if tm.group(3) else b""
     sep = rb"\]" + _B_SP + rb"?" if b"]" in t else _B_SP + rb"?(?:-|\xe2\x80\x93)" + _B_SP
     return re.compile(
-        rb"\n" + _B_MARKS + b"(" + d + b")" + mid + b"(" + time + marker + rb"\.?" + sep + b")" + _B_AUTHOR
+        rb"\n" + _B_LRM + b"(" + d + b")" + mid + b"(" + time + marker + rb"\.?" + sep + b")" + _B_AUTHOR
     )
 
 
@@ -677,24 +679,24 @@ def _parse(raw: bytes, chat: str) -> Parsed:
         raw = raw.replace(b"\r\n", b"\n")
     if not raw:
         return Parsed([], 0, 0)
-    if raw.endswith(b"\n"):
-        raw = raw[:-1]  # the final newline ends the last line; it does not start another
-    n_lines = raw.count(b"\n") + 1
-    nl_raw = b"\n" + raw
+    end = len(raw) - raw.endswith(b"\n")  # the final newline ends the last line; it does not start another
+    n_lines = raw.count(b"\n", 0, end) + 1
+    # "\n" + the text (so every line starts after a newline); a BOM opening the file opens the first export
+    nl_raw = b"".join((b"\n", memoryview(raw)[3 if raw.startswith(_B_BOM) else 0 : end]))
 
     parts = None
-    bom_inside = (raw.find(b"\xef", 1) >= 0 and raw.find(_B_BOM, 1) >= 0) or _FORCE_GENERAL  # memchr first
-    if not bom_inside:  # no second export starting with a BOM: try one style's regex
+    if not _FORCE_GENERAL:
         first = _B_FAST.search(nl_raw, 0, 100000)
-        if first is not None:
+        if first is not None:  # split on the regex made for the first header's style, then check it
             parts = _style_regex(first).split(nl_raw)
             nls = list(map(bytes.count, parts[4::4], repeat(b"\n")))
             multi = compress(parts[4::4], nls)
-            if len(parts) == 1 or _B_ANY_HEAD.search(parts[0]) or any(map(_B_ANY_HEAD.search, multi)):
-                parts = None  # a header of another shape somewhere: the general split decides
-    if parts is None and not bom_inside:
-        parts = _B_FAST.split(nl_raw)
-        nls = None
+            if len(parts) == 1 or _B_CHECK.search(parts[0]) or any(map(_B_CHECK.search, multi)):
+                # a header of another shape, or a line starting with a BOM (a second export), somewhere
+                parts = None
+                if nl_raw.find(_B_BOM) < 0:
+                    parts = _B_FAST.split(nl_raw)
+                    nls = None
     order = None
     dcache: dict = {}
     tcache: dict = {}
@@ -706,7 +708,7 @@ def _parse(raw: bytes, chat: str) -> Parsed:
         dcache = {c: _date_info(c.decode("ascii")) for c in set(dch)}
         tcache = {c: _time_info(_dec(c)) for c in set(tch)}
         first_end = len(parts[0]) + len(parts[1]) + len(parts[2]) + len(parts[3] or b"") + len(parts[4]) + 8
-        order = _fast_plan(raw, first_end, dch, tch, dcache, tcache)
+        order = _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache)
     if order is not None:
         stray = parts[0].count(b"\n")  # junk before the first header
         block = _Block(
@@ -717,8 +719,8 @@ def _parse(raw: bytes, chat: str) -> Parsed:
             {c: t.delta for c, t in tcache.items()},
             parts[3::4],
             parts[4::4],
-            b"\x00" in raw.translate(_RARE_ESC_TABLE),
-            b'"' in raw,
+            b"\x00" in nl_raw.translate(_RARE_ESC_TABLE),
+            b'"' in nl_raw,
         )
         del parts
         stray += block.classify(nls)
@@ -733,8 +735,8 @@ def _parse(raw: bytes, chat: str) -> Parsed:
     for c in set(parts[3::5]) - tcache.keys():
         tcache[c] = _time_info(_dec(c))
     groups, bodies, extra = _general_plan(parts[1::5], parts[2::5], parts[3::5], parts[4::5], parts[5::5], dcache, tcache)
-    rare_esc = b"\x00" in raw.translate(_RARE_ESC_TABLE)
-    quotes = b'"' in raw
+    rare_esc = b"\x00" in nl_raw.translate(_RARE_ESC_TABLE)
+    quotes = b'"' in nl_raw
     blocks = []
     stray = parts[0].count(b"\n") + extra
     for n_seg, (ks, order) in enumerate(groups):
@@ -784,10 +786,10 @@ def _pick_order(feasible: list, votes: dict, dch: list[str], dcache: dict):
     return best
 
 
-def _fast_plan(raw, first_end, dch, tch, dcache, tcache):
+def _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache):
     """The order for the whole text when it is plainly one export (one header style, no BOM inside, every
     header valid, the time never going back notably); None when the general path must decide.
-    (The caller has checked that no BOM starts a second export.)"""
+    (The caller has checked that no line starts with a BOM.)"""
     if len({d.style for d in dcache.values()}) != 1 or len({t.style for t in tcache.values()}) != 1:
         return None
     if any(t.secs is None for t in tcache.values()):
@@ -798,18 +800,17 @@ def _fast_plan(raw, first_end, dch, tch, dcache, tcache):
         if not feasible:
             return None
     tsecs = {c: t.secs for c, t in tcache.items()}
-    secs = list(map(tsecs.__getitem__, tch))
     votes = {}
     ok = False
     for o in feasible:
         dv = {c: d.valid[o][3] for c, d in dcache.items()}
-        vals = list(map(add, map(dv.__getitem__, dch), secs))
+        vals = list(map(add, map(dv.__getitem__, dch), map(tsecs.__getitem__, tch)))
         backs = map(sub, vals, islice(vals, 1, None))
         if len(feasible) > 1:
             backs = list(backs)
             votes[o] = sum(map(_VOTE_BACK.__lt__, backs))
         worst = max(backs, default=0)
-        if worst > 0 and any(raw.find(s, first_end) >= 0 for s in _B_ENC_NOTICE):
+        if worst > 0 and any(nl_raw.find(s, first_end) >= 0 for s in _B_ENC_NOTICE):
             return None  # a later encryption notice with the time going back: maybe a second export
         if worst <= _SPLIT_BACK:
             ok = True
@@ -1058,7 +1059,7 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _has_headers(text: str) -> bool:
-    return _B_ANY_HEAD.search(b"\n" + text[:200000].encode()) is not None
+    return _B_FAST.search(b"\n" + text[:200000].encode()) is not None
 
 
 def _no_headers(where: str) -> UserError:
