@@ -636,32 +636,32 @@ class _Block:
         over = self.over
         if esc or over:
             texts = list(texts)
-            rare = self.rare_esc
+            rare, quotes = self.rare_esc, self.quotes
             for i in esc:
                 if i not in over:
                     t = texts[i]
-                    if rare and _B_CTRL_NOT_NL.search(t):
-                        texts[i] = _json_inner(_dec(t))
-                    else:  # only backslash, quote and newline to escape: the same bytes json.dumps writes
-                        texts[i] = t.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+                    if rare:
+                        if _B_CTRL_NOT_NL.search(t):
+                            texts[i] = _json_inner(_dec(t))
+                            continue
+                        t = t.replace(b"\\", b"\\\\")
+                    if quotes:  # only backslash, quote and newline to escape: the bytes json.dumps writes
+                        t = t.replace(b'"', b'\\"')
+                    texts[i] = t.replace(b"\n", b"\\n")
             for i, m in over.items():
                 authj[i] = (b"null" if m.author is None else b'"' + _json_inner(m.author) + b'"') + b', "text": "'
                 texts[i] = _json_inner(m.text)
                 tailj[i] = b'"' + _tail_json(m.kind, m.edited, m.chat).encode("utf-8", "surrogatepass")
         dch, tch = self.dch, self.tch
         for start in range(0, n, step):
-            stop = start + step
-            yield b"".join(
-                chain.from_iterable(
-                    zip(
-                        map(dj.__getitem__, dch[start:stop]),
-                        map(tj.__getitem__, tch[start:stop]),
-                        authj[start:stop],
-                        texts[start:stop],
-                        tailj[start:stop],
-                    )
-                )
-            )
+            stop = min(start + step, n)
+            out: list = [None] * (5 * (stop - start))  # five pieces a line, put in place by slice (C speed)
+            out[0::5] = map(dj.__getitem__, dch[start:stop])
+            out[1::5] = map(tj.__getitem__, tch[start:stop])
+            out[2::5] = authj[start:stop]
+            out[3::5] = texts[start:stop]
+            out[4::5] = tailj[start:stop]
+            yield b"".join(out)
 
 
 # --------------------------------------------------------------------------------------------------
