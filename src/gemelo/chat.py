@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -159,9 +159,16 @@ def held_out_prompts(conversations: list[dict], author: str, n: int) -> list[dic
 
 
 def side_by_side(tuned: Twin, base: Twin, prompts: list[dict], sampling: Sampling) -> list[dict]:
-    """For each prompt: the author's real reply, the base model's and the fine-tuned model's (seeded)."""
-    return [{**p, "base": base.reply(p["history"], sampling), "finetuned": tuned.reply(p["history"], sampling)}
-            for p in prompts]
+    """For each prompt: the author's real reply, the base model's and the fine-tuned model's.
+
+    Prompt i is sampled with seed + i: reproducible, yet not the same random draws for every prompt
+    (which would make all replies alike); base and fine-tuned get the same draws for the same prompt.
+    """
+    rows = []
+    for i, p in enumerate(prompts):
+        s = replace(sampling, seed=sampling.seed + i)
+        rows.append({**p, "base": base.reply(p["history"], s), "finetuned": tuned.reply(p["history"], s)})
+    return rows
 
 
 def samples_markdown(samples: dict[str, list[dict]], author: str, separator: str) -> str:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from gemelo import UserError
 
 
 def _parse(args: argparse.Namespace) -> None:
-    from gemelo.parsing import parse_path
+    from gemelo.parsing import parse_path, write_jsonl
 
-    messages = parse_path(args.path)  # everything is parsed before anything is written
-    out = sys.stdout
-    for m in messages:
-        out.write(json.dumps(m.to_json(), ensure_ascii=False) + "\n")
+    parsed = parse_path(args.path)  # everything is parsed before anything is written
+    write_jsonl(parsed, sys.stdout)
 
 
 def _params(args: argparse.Namespace) -> None:

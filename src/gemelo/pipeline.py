@@ -29,12 +29,14 @@ def write_json(path: Path, obj) -> None:
     tmp.replace(path)
 
 
+ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps would build one per row
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        f.writelines(map("{}\n".format, map(ENCODE, rows)))
     tmp.replace(path)
 
 
