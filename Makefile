@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 # A GPU machine gets the normal torch (CUDA) and bitsandbytes; elsewhere the CPU build.
 HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
 TORCH_CPU ?= torch==2.13.0
-EXTRAS := test$(if $(HAS_GPU),$(comma)gpu)
 comma := ,
+EXTRAS := test$(if $(HAS_GPU),$(comma)gpu)
+# DVC runs the stages' `python` from PATH: the venv's.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: demo test bench bench-train setup params chat serve ui clean-venv
 
@@ -25,6 +27,7 @@ setup: $(VENV)/.done
 demo: setup
 	$(BIN)/dvc repro
 	$(BIN)/dvc metrics show
+	@cat metrics/compare.md
 
 test: setup
 	$(BIN)/python -m pytest
