@@ -26,7 +26,6 @@ setup: $(VENV)/.done
 
 demo: setup
 	$(BIN)/dvc repro
-	$(BIN)/dvc metrics show
 	@cat metrics/compare.md
 
 test: setup
