@@ -11,7 +11,7 @@ EXTRAS := test$(if $(HAS_GPU),$(comma)gpu)
 # DVC runs the stages' `python` from PATH: the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test bench bench-train setup params chat serve ui clean-venv
+.PHONY: demo test bench bench-train setup params ui clean-venv
 
 $(VENV)/.done: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
