@@ -123,3 +123,28 @@ def test_terminal_chat_as_a_person_would(trained):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_side_by_side_samples_fidelity_and_comparison_on_the_tiny_model(trained, monkeypatch, capsys):
+    """The samples stage is deterministic given the seed; fidelity and compare read it."""
+    from gemelo.pipeline import compare, fidelity, samples
+
+    monkeypatch.chdir(trained)
+    cfg = tiny_cfg(["chat.samples=3", "chat.max_new_tokens=8", f"mlflow.tracking_uri=sqlite:///{trained}/mlflow.db"])
+    samples(cfg, "tiny")
+    first = (trained / "metrics/samples/tiny.json").read_text()
+    samples(cfg, "tiny")
+    assert (trained / "metrics/samples/tiny.json").read_text() == first
+    rows = json.loads(first)
+    assert len(rows) == 3 and all({"history", "real", "base", "finetuned"} <= set(r) for r in rows)
+    fidelity(cfg, "tiny")
+    result = json.loads((trained / "metrics/fidelity/tiny.json").read_text())
+    assert result["real"]["profile"]["replies"] == 3 and 0 <= result["summary"]["finetuned_attributed"] <= 1
+    compare(cfg)
+    table = (trained / "metrics/compare.md").read_text()
+    assert "Persona fidelity" in table and "| tiny | " in table.split("Persona fidelity")[1]
+    assert (trained / "metrics/samples.md").read_text().count("**real:**") == 3
+    prompts = trained / "prompts.txt"
+    prompts.write_text("hola\n\n¿qué hacés?\n")
+    assert main(["samples", "tiny", "--prompts", str(prompts)]) == 0
+    assert capsys.readouterr().out.count("**fine-tuned:**") == 2

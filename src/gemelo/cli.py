@@ -77,11 +77,13 @@ def interactive(twin, sampling, history: list[dict]) -> None:
 
 
 def _samples(args: argparse.Namespace) -> None:
-    from gemelo.pipeline import samples
+    from gemelo.chat import samples_markdown
+    from gemelo.config import authors, load
+    from gemelo.pipeline import side_by_side_rows
 
-    from gemelo.config import load
-
-    samples(load(), args.model, prompts_file=args.prompts)
+    cfg = load()
+    rows = side_by_side_rows(cfg, args.model, prompts_file=args.prompts)
+    print(samples_markdown({args.model: rows}, authors(cfg)[0], cfg.group.separator))
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history", help="JSON list of earlier messages: [{\"role\": \"user\", \"content\": \"...\"}, ...]")
     p.set_defaults(func=_chat)
 
-    p = sub.add_parser("samples", help="side-by-side replies: the author's, the base model's and the fine-tuned one's")
+    p = sub.add_parser("samples", help="print side-by-side replies (markdown): the author's, the base model's, the fine-tuned one's")
     p.add_argument("model")
     p.add_argument("--prompts", help="a text file with one prompt per line instead of held-out conversations")
     p.set_defaults(func=_samples)

@@ -117,10 +117,9 @@ def perplexity(cfg, key: str) -> None:
         raise UserError("the test split is empty: the chats are too short to hold out conversations")
     args = dict(batch_size=cfg.evaluate.batch_size, n_boot=cfg.evaluate.bootstrap, seed=cfg.train.seed)
     tuned, tokenizer, info = load_trained(MODELS / key)
-    result = {"finetuned": evaluate(tuned, test, **args)}
-    del tuned
-    result["base"] = evaluate(load_base(mcfg, tokenizer), test, **args)
-    result = {"base": result["base"], "finetuned": result["finetuned"]}
+    tuned_scores = evaluate(tuned, test, **args)
+    del tuned  # one model in memory at a time
+    result = {"base": evaluate(load_base(mcfg, tokenizer), test, **args), "finetuned": tuned_scores}
     write_json(METRICS / "perplexity" / f"{key}.json", result)
     with tracked(cfg, key, "perplexity", run_id=info.get("mlflow_run_id")) as active:
         if active:
@@ -130,28 +129,38 @@ def perplexity(cfg, key: str) -> None:
     print(json.dumps(result))
 
 
-def samples(cfg, key: str, prompts_file: str | None = None) -> None:
-    """Side-by-side replies on held-out prompts (or the user's own), to metrics/samples/<key>.json."""
-    from gemelo.chat import Sampling, Twin, held_out_prompts, samples_markdown, side_by_side
-    from gemelo.tracking import run as tracked
+def side_by_side_rows(cfg, key: str, prompts_file: str | None = None) -> list[dict]:
+    """The author's real reply, the base model's and the fine-tuned one's, for held-out prompts (or for
+    the lines of the user's own prompts file)."""
+    from gemelo.chat import Sampling, Twin, held_out_prompts, side_by_side
 
     model_config(cfg, key)
-    sampling = Sampling.from_config(cfg.chat)
     if prompts_file:
+        if not Path(prompts_file).is_file():
+            raise UserError(f"prompts file {prompts_file} not found")
         lines = Path(prompts_file).read_text(encoding="utf-8").splitlines()
         prompts = [{"history": [{"role": "user", "content": p}], "real": ""} for p in lines if p.strip()]
     else:
         prompts = held_out_prompts(read_jsonl(CONVERSATIONS / "test.jsonl"), authors(cfg)[0], cfg.chat.samples)
     tuned = Twin.load(str(MODELS / key))
-    rows = side_by_side(tuned, Twin.load(str(MODELS / key), base=True), prompts, sampling)
+    return side_by_side(tuned, Twin.load(str(MODELS / key), base=True), prompts, Sampling.from_config(cfg.chat))
+
+
+def samples(cfg, key: str) -> None:
+    """The samples stage: side-by-side replies to metrics/samples/<key>.json (kept out of git by DVC)."""
+    from gemelo.chat import samples_markdown
+    from gemelo.tracking import run as tracked
+
+    rows = side_by_side_rows(cfg, key)
     write_json(METRICS / "samples" / f"{key}.json", rows)
     if not cfg.mlflow.log_text:  # chat text stays on this machine's disk unless the user opts in
         return
-    with tracked(cfg, key, "samples", run_id=tuned.info.get("mlflow_run_id")) as active:
+    info = json.loads((MODELS / key / "gemelo.json").read_text(encoding="utf-8"))
+    with tracked(cfg, key, "samples", run_id=info.get("mlflow_run_id")) as active:
         if active:
             import mlflow
 
-            mlflow.log_text(samples_markdown({key: rows}, tuned.author, tuned.separator), "samples.md")
+            mlflow.log_text(samples_markdown({key: rows}, authors(cfg)[0], cfg.group.separator), "samples.md")
 
 
 def fidelity(cfg, key: str) -> None:
