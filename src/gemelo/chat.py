@@ -164,8 +164,10 @@ def side_by_side(tuned: Twin, base: Twin, prompts: list[dict], sampling: Samplin
     Prompt i is sampled with seed + i: reproducible, yet not the same random draws for every prompt
     (which would make all replies alike); base and fine-tuned get the same draws for the same prompt.
     """
+    from tqdm.auto import tqdm
+
     rows = []
-    for i, p in enumerate(prompts):
+    for i, p in enumerate(tqdm(prompts, desc="side by side", unit="prompt")):
         s = replace(sampling, seed=sampling.seed + i)
         rows.append({**p, "base": base.reply(p["history"], s), "finetuned": tuned.reply(p["history"], s)})
     return rows

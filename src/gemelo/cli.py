@@ -31,9 +31,21 @@ def _sampling(args: argparse.Namespace):
                                 repetition_penalty=args.repetition_penalty, max_new_tokens=args.max_new_tokens)
 
 
+def _quiet_loading() -> None:
+    """No progress bars or library deprecation notices in an interactive program."""
+    import warnings
+
+    from transformers.utils import logging
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
+
+
 def _chat(args: argparse.Namespace) -> None:
     from gemelo.chat import Twin, read_history
 
+    _quiet_loading()
     sampling = _sampling(args)
     history = read_history(args.history) if args.history else []
     twin = Twin.load(args.model, base=args.base)
@@ -89,6 +101,7 @@ def _samples(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     from gemelo.web import serve
 
+    _quiet_loading()
     serve(args.models, host=args.host, port=args.port, sampling=_sampling(args))
 
 

@@ -21,7 +21,9 @@ def score(model, dataset, batch_size: int = 8) -> tuple[np.ndarray, np.ndarray]:
     device = next(model.parameters()).device
     nll, count = [], []
     model.eval()
-    for i in range(0, len(dataset), batch_size):
+    from tqdm.auto import tqdm
+
+    for i in tqdm(range(0, len(dataset), batch_size), desc="scoring", unit="batch", leave=False):
         batch = collate([dataset[j] for j in range(i, min(i + batch_size, len(dataset)))], pad_id=0)
         batch = {k: v.to(device) for k, v in batch.items()}
         with torch.no_grad():
