@@ -61,6 +61,4 @@ def run(cfg, key: str, stage: str, run_id: str | None = None) -> Iterator[object
             plain = OmegaConf.to_container(cfg, resolve=True)
             plain["model"] = {key: plain["model"][key]}
             mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
-            if not cfg.mlflow.log_text:
-                os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "0"
         yield active
