@@ -61,4 +61,5 @@ def run(cfg, key: str, stage: str, run_id: str | None = None) -> Iterator[object
             plain = OmegaConf.to_container(cfg, resolve=True)
             plain["model"] = {key: plain["model"][key]}
             mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
+            mlflow.log_dict(plain, "config.yaml")  # the composed config, as one file
         yield active
