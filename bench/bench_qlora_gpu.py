@@ -44,7 +44,7 @@ def run(arch: str, steps: int, seq: int = 512, batch: int = 8) -> dict:
                   train=NS(seed=0, learning_rate=2e-4, epochs=1, max_steps=steps, batch_size=batch, grad_accum=1,
                            warmup_ratio=0.0, weight_decay=0.0, eval_steps=10**6, save_steps=10**6, logging_steps=10,
                            gradient_checkpointing=True))
-        model = load_base(mcfg, tokenizer)
+        model = load_base(mcfg, tokenizer, training=True)
         four_bit = sum(type(m).__name__ == "Linear4bit" for m in model.modules())
         model = add_lora(model, mcfg, tokenizer, SEP)
         wrapped = sorted({n.split(".")[-1] for n, m in model.named_modules() if hasattr(m, "lora_A")})

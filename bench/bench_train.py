@@ -30,7 +30,7 @@ def main(key: str = "smollm2_135m", steps: int = 5) -> None:
     set_seed(mcfg.train.seed)
     data = load_from_disk(str(PROCESSED / key))["train"]
     tokenizer = load_tokenizer(mcfg, cfg.group.separator)
-    model = load_base(mcfg, tokenizer)
+    model = load_base(mcfg, tokenizer, training=True)
     if mcfg.method != "full":
         model = add_lora(model, mcfg, tokenizer, cfg.group.separator)
     mcfg.train.max_steps = steps

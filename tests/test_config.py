@@ -28,3 +28,17 @@ def test_overrides_on_the_command_line(tmp_path):
     (tmp_path / "params.yaml").write_text("train: {learning_rate: 0.1}\n")
     cfg = load(["train.learning_rate=0.5"], path=tmp_path / "params.yaml")
     assert cfg.train.learning_rate == 0.5
+
+
+def test_stage_scripts_check_their_arguments(capsys):
+    """A stage run by hand with a wrong argument gets a usage line, not a traceback."""
+    import pytest
+
+    from gemelo.pipeline import clean, finetune, run
+
+    for stage, argv, usage in ((clean, ["extra"], "[key=value ...]"), (finetune, [], "MODEL [key=value ...]")):
+        with pytest.raises(SystemExit) as e:
+            run(stage, argv)
+        assert e.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("gemelo: error: usage:") and usage in err and "\n" not in err

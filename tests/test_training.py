@@ -148,10 +148,21 @@ def test_qlora_without_cuda_says_to_use_lora():
     from gemelo.models import load_base, quantization
 
     mcfg = tiny_mcfg(method="qlora")
-    for call in (lambda: quantization(mcfg), lambda: load_base(mcfg, tokenizer_with_separator())):
+    for call in (lambda: quantization(mcfg), lambda: load_base(mcfg, tokenizer_with_separator(), training=True)):
         with pytest.raises(UserError, match=r"method=lora") as err:
             call()
         assert "CUDA" in str(err.value) and "qlora" in str(err.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="on CUDA the base is loaded in 4 bits")
+def test_a_qlora_model_is_still_usable_on_a_cpu():
+    """Chat and perplexity load a QLoRA-trained model's base unquantised, in its configured dtype."""
+    from gemelo.models import load_base, quantization
+
+    mcfg = tiny_mcfg(method="qlora", dtype="bfloat16")
+    assert quantization(mcfg, training=False) is None
+    model = load_base(mcfg, tokenizer_with_separator())
+    assert next(model.parameters()).dtype == torch.bfloat16
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -143,11 +143,12 @@ def load_tokenizer(mcfg, separator: str):
     return tok
 
 
-def quantization(mcfg):
-    """bitsandbytes 4-bit NF4 for QLoRA; it needs a CUDA GPU."""
+def quantization(mcfg, training: bool = True):
+    """bitsandbytes 4-bit NF4 for QLoRA; it needs a CUDA GPU to train. Without one, a QLoRA model is
+    still used (chat, perplexity) with its base in the configured dtype."""
     import torch
 
-    if mcfg.method != "qlora":
+    if mcfg.method != "qlora" or (not training and not torch.cuda.is_available()):
         return None
     if not torch.cuda.is_available():
         raise UserError(f"model {mcfg.key} uses method qlora, which needs a CUDA GPU; on this machine use "
@@ -168,15 +169,21 @@ def dtype(mcfg):
     return dt
 
 
-def load_base(mcfg, tokenizer):
+def device_map():
+    """This process's GPU (its rank's, under DDP), or None on a CPU."""
+    import torch
+
+    return {"": int(os.environ.get("LOCAL_RANK", 0))} if torch.cuda.is_available() else None
+
+
+def load_base(mcfg, tokenizer, training: bool = False):
     """The base model, with embeddings grown for the added tokens; new rows copy the newline's embedding."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    q = quantization(mcfg)
     model = AutoModelForCausalLM.from_pretrained(
-        resolve_source(mcfg.source), dtype=dtype(mcfg), quantization_config=q,
-        device_map={"": torch.cuda.current_device()} if q else None)
+        resolve_source(mcfg.source), dtype=dtype(mcfg), quantization_config=quantization(mcfg, training),
+        device_map=device_map())
     old = model.get_input_embeddings().weight.shape[0]
     if len(tokenizer) > old:
         model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
@@ -204,7 +211,7 @@ def load_trained(model_dir: Path):
         mcfg = OmegaConf.create(info["config"])
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         if info["method"] == "full":
-            model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype(mcfg))
+            model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype(mcfg), device_map=device_map())
         else:
             from peft import PeftModel
 

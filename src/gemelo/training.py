@@ -131,7 +131,7 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
     set_seed(mcfg.train.seed)
     sep = cfg.group.separator
     tokenizer = load_tokenizer(mcfg, sep)
-    model = load_base(mcfg, tokenizer)
+    model = load_base(mcfg, tokenizer, training=True)
     if mcfg.method in ("lora", "qlora"):
         model = add_lora(model, mcfg, tokenizer, sep)
     elif mcfg.method != "full":
