@@ -63,19 +63,12 @@ class Twin:
     @classmethod
     def load(cls, target: str, base: bool = False) -> "Twin":
         """`target` is a model key (its folder under models/) or a trained folder; base=True: its base model."""
-        from gemelo.models import load_base, load_tokenizer, load_trained
+        from gemelo.models import load_trained
 
         folder = Path(target) if Path(target).is_dir() else Path("models") / target
         if not folder.is_dir():
             raise UserError(f"no trained model at {folder}: run `dvc repro` first, or pass a model folder")
-        model, tokenizer, info = load_trained(folder)
-        if base:
-            from omegaconf import OmegaConf
-
-            del model
-            mcfg = OmegaConf.create(info["config"])
-            tokenizer = load_tokenizer(mcfg, info["separator"])
-            model = load_base(mcfg, tokenizer).eval()
+        model, tokenizer, info = load_trained(folder, base=base)
         return cls(model, tokenizer, info)
 
     def _end_of_turn_ids(self) -> list[int]:

@@ -195,8 +195,9 @@ def load_base(mcfg, tokenizer, training: bool = False):
 
 
 
-def load_trained(model_dir: Path):
-    """A fine-tuned model folder (adapter on its base, or full weights), its tokenizer and its format record."""
+def load_trained(model_dir: Path, base: bool = False):
+    """A fine-tuned model folder (adapter on its base, or full weights), its tokenizer and its format record;
+    with base=True, the base model it was trained from, prepared exactly the same way (for comparisons)."""
     import json
 
     from omegaconf import OmegaConf
@@ -210,7 +211,9 @@ def load_trained(model_dir: Path):
         info = json.loads(info_file.read_text(encoding="utf-8"))
         mcfg = OmegaConf.create(info["config"])
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        if info["method"] == "full":
+        if base:
+            model = load_base(mcfg, tokenizer)
+        elif info["method"] == "full":
             model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype(mcfg), device_map=device_map())
         else:
             from peft import PeftModel

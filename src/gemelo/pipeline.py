@@ -109,18 +109,18 @@ def perplexity(cfg, key: str) -> None:
     from datasets import load_from_disk
 
     from gemelo.evaluation import evaluate
-    from gemelo.models import load_base, load_trained
+    from gemelo.models import load_trained
     from gemelo.tracking import run as tracked
 
-    mcfg = model_config(cfg, key)
+    model_config(cfg, key)
     test = load_from_disk(str(PROCESSED / key))["test"]
     if len(test) == 0:
         raise UserError("the test split is empty: the chats are too short to hold out conversations")
     args = dict(batch_size=cfg.evaluate.batch_size, n_boot=cfg.evaluate.bootstrap, seed=cfg.train.seed)
-    tuned, tokenizer, info = load_trained(MODELS / key)
+    tuned, _, info = load_trained(MODELS / key)
     tuned_scores = evaluate(tuned, test, **args)
     del tuned  # one model in memory at a time
-    result = {"base": evaluate(load_base(mcfg, tokenizer), test, **args), "finetuned": tuned_scores}
+    result = {"base": evaluate(load_trained(MODELS / key, base=True)[0], test, **args), "finetuned": tuned_scores}
     write_json(METRICS / "perplexity" / f"{key}.json", result)
     with tracked(cfg, key, "perplexity", run_id=info.get("mlflow_run_id")) as active:
         if active:
