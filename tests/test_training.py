@@ -397,3 +397,26 @@ def test_collate_pads_with_ignored_labels_and_no_attention():
     counts = [sum(lab != -100 for lab in x["labels"][1:]) for x in (a, b)]
     expected = (alone[0] * counts[0] + alone[1] * counts[1]) / sum(counts)
     assert torch.allclose(padded, expected, atol=1e-5)
+
+
+def test_a_lora_model_folder_holds_only_the_adapter_and_reloads_to_the_same_outputs(tmp_path, tiny_project, monkeypatch):
+    """Not the whole grown embedding matrix: the separator's trained rows travel in the adapter."""
+    from gemelo.models import load_trained
+    from gemelo.pipeline import finetune
+
+    project = copy_project(tiny_project, tmp_path / "project")
+    monkeypatch.chdir(project)
+    cfg = tiny_cfg(["model.tiny.method=lora", "model.tiny.train.max_steps=3", f"mlflow.tracking_uri=sqlite:///{tmp_path}/m.db"])
+    finetune(cfg, "tiny")
+    folder = project / "models" / "tiny"
+    adapter = folder / "adapter_model.safetensors"
+    base_bytes = sum(p.numel() * 4 for p in load_trained(folder, base=True)[0].parameters())
+    assert adapter.exists() and adapter.stat().st_size < base_bytes / 4
+    model, tok, _ = load_trained(folder)
+    ids = torch.tensor([tok.encode(f"hola{SEP}che", add_special_tokens=False)])
+    again, _, _ = load_trained(folder)
+    assert torch.equal(model(ids).logits, again(ids).logits)
+    base, _, _ = load_trained(folder, base=True)
+    sep = tok.convert_tokens_to_ids(SEP)
+    trained_row = model.get_input_embeddings()(torch.tensor([sep]))
+    assert not torch.allclose(trained_row, base.get_input_embeddings()(torch.tensor([sep])))  # the row was trained

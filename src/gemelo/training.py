@@ -174,7 +174,10 @@ def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metri
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    trainer.save_model(str(out_dir))
+    if mcfg.method == "full":
+        trainer.save_model(str(out_dir))
+    else:  # the adapter and the separator's rows only: load_base rebuilds the grown embeddings the same way
+        trainer.model.save_pretrained(str(out_dir), save_embedding_layers=False)
     tokenizer.save_pretrained(str(out_dir))
     info = {
         "model": mcfg.key, "config": OmegaConf.to_container(mcfg, resolve=True),
