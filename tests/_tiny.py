@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
+
+from gemelo.config import Params, dump, override, plain
 
 ROOT = Path(__file__).resolve().parents[1]
 SEP = "<|msg_sep|>"
@@ -48,16 +49,15 @@ def conversations() -> dict[str, list[dict]]:
 
 
 @lru_cache(maxsize=None)
-def _composed_yaml() -> str:
+def _composed() -> dict:
     from gemelo.config import compose
 
-    return OmegaConf.to_yaml(compose(["model=[tiny]"], conf_dir=ROOT / "conf"))
+    return plain(compose(["model=[tiny]"], conf_dir=ROOT / "conf"))
 
 
 def tiny_cfg(overrides=()):
     """The pipeline's config with `model=[tiny]`, composed from conf/ as `gemelo params 'model=[tiny]'` does."""
-    cfg = OmegaConf.create(_composed_yaml())
-    return OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
+    return override(Params(_composed()), overrides)
 
 
 def tiny_mcfg(overrides=(), **model):
@@ -101,7 +101,7 @@ def write_project(path: Path, overrides=()) -> Path:
     from gemelo.pipeline import CONVERSATIONS, format_, write_jsonl
 
     path.mkdir(parents=True, exist_ok=True)
-    (path / "params.yaml").write_text(_composed_yaml(), encoding="utf-8")
+    (path / "params.yaml").write_text(dump(_composed()), encoding="utf-8")
     with contextlib.chdir(path):
         for split, convs in conversations().items():
             write_jsonl(CONVERSATIONS / f"{split}.jsonl", convs)

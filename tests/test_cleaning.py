@@ -1,10 +1,16 @@
+import json
 from datetime import datetime
 
 import pytest
 
 from gemelo import UserError
-from gemelo.cleaning import Redactor, clean
+from gemelo.cleaning import Redactor, clean as clean_jsonl
 from gemelo.parsing import Message, Parsed
+
+
+def clean(parsed, names, redact):
+    jsonl, metrics = clean_jsonl(parsed, names, redact)
+    return [json.loads(line) for line in jsonl.decode().splitlines()], metrics
 
 
 def m(author, text, kind="text", lines=1, edited=False):

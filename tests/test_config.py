@@ -1,17 +1,14 @@
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from gemelo.config import compose, load, model_config
+from gemelo.config import compose, load, model_config, plain
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_params_yaml_is_composed_from_conf():
-    """dvc repro reads params.yaml as it is: it must be what composing conf/ gives (run `gemelo params`)."""
-    composed = OmegaConf.to_container(compose(conf_dir=ROOT / "conf"))
-    committed = OmegaConf.to_container(OmegaConf.load(ROOT / "params.yaml"))
-    assert committed == composed, "params.yaml is out of date with conf/: run `make params`"
+    """dvc repro reads params.yaml as it is: what a stage reads must be what composing conf/ gives."""
+    composed = plain(compose(conf_dir=ROOT / "conf"))
+    assert plain(load(path=ROOT / "params.yaml")) == composed, "params.yaml is out of date with conf/: run `make params`"
 
 
 def test_every_model_config_composes_and_merges_train_defaults():
@@ -25,9 +22,21 @@ def test_every_model_config_composes_and_merges_train_defaults():
 
 
 def test_overrides_on_the_command_line(tmp_path):
-    (tmp_path / "params.yaml").write_text("train: {learning_rate: 0.1}\n")
-    cfg = load(["train.learning_rate=0.5"], path=tmp_path / "params.yaml")
-    assert cfg.train.learning_rate == 0.5
+    (tmp_path / "params.yaml").write_text("train: {learning_rate: 0.1, seed: 1}\ndata: {author: Martu}\n")
+    cfg = load(["train.learning_rate=5e-4", "data.author=[Martu, Martu Celu]", "chat.top_p=0.5"],
+               path=tmp_path / "params.yaml")
+    assert cfg.train == {"learning_rate": 5e-4, "seed": 1}  # numbers as OmegaConf reads them, 5e-4 too
+    assert cfg.data.author == ["Martu", "Martu Celu"] and cfg.chat.top_p == 0.5  # new keys may be added
+
+
+def test_bad_override_is_a_user_error(tmp_path):
+    import pytest
+
+    from gemelo import UserError
+
+    (tmp_path / "params.yaml").write_text("train: {}\n")
+    with pytest.raises(UserError, match="key=value"):
+        load(["=3"], path=tmp_path / "params.yaml")
 
 
 def test_stage_scripts_check_their_arguments(capsys):

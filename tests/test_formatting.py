@@ -1,6 +1,6 @@
 import pytest
-from omegaconf import OmegaConf
 
+from gemelo.config import Params
 from gemelo.formatting import examples, render, to_messages, tokenize
 from gemelo.models import tiny_tokenizer
 
@@ -60,7 +60,7 @@ def test_plain_format_trains_the_end_of_reply_token_not_the_speaker_tag(tok):
 def test_long_conversations_are_cut_at_turn_boundaries(tok):
     long = {"group": False, "turns": [{"author": "Flor" if i % 2 == 0 else "Martu", "text": f"mensaje {i} " * 8}
                                       for i in range(12)]}
-    mcfg = OmegaConf.create({"format": "chat", "max_length": 128})
+    mcfg = Params({"format": "chat", "max_length": 128})
     exs = examples(long, 7, tok, "Martu", mcfg, SYSTEM, SEP)
     assert len(exs) > 1
     for e in exs:

@@ -1,11 +1,10 @@
 from itertools import count
 
-from omegaconf import OmegaConf
-
+from gemelo.config import Params
 from gemelo.grouping import group, make_conversations, make_turns, split_chat
 
-CFG = OmegaConf.create({"burst_gap_minutes": 30, "session_gap_minutes": 180, "max_turns": 4,
-                        "separator": "<|msg_sep|>", "validation": 0.2, "test": 0.2})
+CFG = Params({"burst_gap_minutes": 30, "session_gap_minutes": 180, "max_turns": 4,
+              "separator": "<|msg_sep|>", "validation": 0.2, "test": 0.2})
 
 
 def msg(ts, author, text, chat="a"):

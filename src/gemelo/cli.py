@@ -9,10 +9,12 @@ from gemelo import UserError
 
 
 def _parse(args: argparse.Namespace) -> None:
-    from gemelo.parsing import parse_path, write_jsonl
+    from gemelo.parsing import jsonl, parse_apply
 
-    parsed = parse_path(args.path)  # everything is parsed before anything is written
-    write_jsonl(parsed, sys.stdout)
+    parts = parse_apply(args.path, lambda parsed: (jsonl(parsed), None), jobs=2)  # all parsed before any is written
+    sys.stdout.flush()
+    sys.stdout.buffer.writelines(out for out, _ in parts)
+    sys.stdout.buffer.flush()
 
 
 def _params(args: argparse.Namespace) -> None:

@@ -200,8 +200,9 @@ def load_trained(model_dir: Path, base: bool = False):
     with base=True, the base model it was trained from, prepared exactly the same way (for comparisons)."""
     import json
 
-    from omegaconf import OmegaConf
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from gemelo.config import Params
 
     model_dir = Path(model_dir)
     info_file = model_dir / "gemelo.json"
@@ -209,7 +210,7 @@ def load_trained(model_dir: Path, base: bool = False):
         raise UserError(f"{model_dir} is not a trained gemelo model (no gemelo.json): run `dvc repro` first")
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
-        mcfg = OmegaConf.create(info["config"])
+        mcfg = Params(info["config"])
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         if base:
             model = load_base(mcfg, tokenizer)

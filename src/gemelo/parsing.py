@@ -18,6 +18,9 @@ See ../shared/notes/whatsapp-formats.md for the variants handled.
 from __future__ import annotations
 
 import gc
+import mmap
+import os
+import pickle
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -26,15 +29,19 @@ from datetime import datetime, timedelta
 from itertools import chain, compress, islice, repeat
 from json.encoder import encode_basestring
 from operator import add, attrgetter, is_, itemgetter, sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from gemelo import UserError
 
 if TYPE_CHECKING:  # (typing and pathlib cost import time; parse_path imports pathlib itself)
     from pathlib import Path
-    from typing import IO, Iterable
+    from typing import IO, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["Message", "Parsed", "parse_text", "parse_path", "write_jsonl"]
+    Buffer = bytes | memoryview
+
+T = TypeVar("T")
+
+__all__ = ["Columns", "Message", "Parsed", "json_lines", "jsonl", "parse_apply", "parse_path", "parse_text", "write_jsonl"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,11 @@ class Parsed:
         parts = self.__dict__.get("_parts")
         return [self.messages] if parts is None else parts
 
+    def columns(self) -> Iterator[Columns]:
+        """The messages as Columns, a chunk at a time (an export parsed by the fast path is one chunk)."""
+        for chunk in self._chunks():
+            yield _columns(chunk) if isinstance(chunk, list) else chunk.columns()
+
     def __iter__(self):  # iterating a Parsed iterates its messages
         return iter(self.messages)
 
@@ -116,57 +128,122 @@ def write_jsonl(messages: Parsed | Iterable[Message], out: IO[str]) -> None:
     """Write one JSON object per line, byte for byte `json.dumps(m.to_json(), ensure_ascii=False)` + "\\n".
 
     Given a Parsed straight from parse_path/parse_text, it writes from the columns without building the
-    Message objects; given messages, it uses C-level passes over their fields. Either is ~10x faster than
-    a json.dumps call per message."""
-    chunks = messages._chunks() if isinstance(messages, Parsed) else [list(messages)]
+    Message objects; ~10x faster than a json.dumps call per message either way."""
+    parsed = messages if isinstance(messages, Parsed) else Parsed(list(messages), 0, 0)
     enc = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
     binary = getattr(out, "buffer", None) if enc == "utf8" else None
-    for chunk in chunks:
-        if isinstance(chunk, list):
-            for start in range(0, len(chunk), _STEP):
-                out.write(_messages_json(chunk[start : start + _STEP]))
-        else:
-            for data in chunk.json():
-                if binary is not None:
-                    out.flush()
-                    binary.write(data)
-                else:
-                    out.write(_dec(data))
+    if binary is not None:
+        out.flush()
+    for cols in parsed.columns():
+        for data in json_lines(cols):
+            if binary is not None:
+                binary.write(data)
+            else:
+                out.write(_dec(data))
     if binary is not None:
         binary.flush()
 
 
-_STEP = 8192
+def jsonl(parsed: Parsed) -> bytes:
+    """All the messages as UTF-8 JSON Lines (what `write_jsonl` writes)."""
+    return b"".join(chain.from_iterable(map(json_lines, parsed.columns())))
+
+
+@dataclass(slots=True)
+class Columns:
+    """Messages as parallel lists, the form the JSON writer and the clean stage read (no Message object per
+    message): texts as UTF-8 bytes, timestamps as keys into small tables of ISO dates and times."""
+
+    day: list  # per message, a key of `days`
+    days: dict  # key -> "2023-03-14"
+    clock: list  # per message, a key of `clocks`
+    clocks: dict  # key -> "09:17:00"
+    author: list[str | None]
+    text: list[bytes]
+    kind: list[str]
+    edited: list[bool]
+    chat: list[str]
+    lines: list[int]
+    quotes: bool  # a text may hold a double quote
+    rare: bool  # a text may hold a backslash or a control character other than newline
+
+
+def _columns(msgs: list[Message]) -> Columns:
+    ts = list(map(_get_ts, msgs))
+    distinct = set(ts)
+    texts = [m.text.encode(*_UTF8) for m in msgs]
+    blob = b"".join(texts)
+    return Columns(
+        ts, {t: t.date().isoformat() for t in distinct}, ts, {t: t.time().isoformat() for t in distinct},
+        list(map(_get_author, msgs)), texts, list(map(_get_kind, msgs)), list(map(_get_edited, msgs)),
+        list(map(_get_chat, msgs)), list(map(_get_lines, msgs)), b'"' in blob, b"\x00" in blob.translate(_RARE_ESC_TABLE),
+    )  # fmt: skip
+
+
+def json_lines(c: Columns, keep: Iterable[bool] | None = None, step: int = 8192) -> Iterator[bytes]:
+    """UTF-8 JSON Lines for the messages of c (those where keep is true), each byte for byte
+    `json.dumps(m.to_json(), ensure_ascii=False)` + "\\n": the pieces of a line are looked up in tables built
+    once per distinct value and joined in C; only the texts that need escapes are escaped."""
+    n = len(c.text)
+    dj = {k: b'{"ts": "' + d.encode() + b"T" for k, d in c.days.items()}
+    tj = {k: t.encode() + b'", "author": ' for k, t in c.clocks.items()}
+    aj = {a: (b"null" if a is None else b'"' + _json_inner(a) + b'"') + b', "text": "' for a in set(c.author)}
+    chats = set(c.chat)
+    if len(chats) == 1:  # one export: line ends differ by kind, and in the few edited messages
+        chat = chats.pop()
+        ends = {k: _tail_json(k, False, chat) for k in set(c.kind)}
+        tail = list(map(ends.__getitem__, c.kind))
+        for i in compress(range(n), c.edited):
+            tail[i] = _tail_json(c.kind[i], True, chat)
+    else:
+        tail = list(map(_tail_json, c.kind, c.edited, c.chat))
+    texts = c.text
+    # texts needing JSON escapes: a newline (only in messages of several lines), a quote, a backslash or control
+    esc = set(compress(range(n), map((1).__lt__, c.lines)))
+    if c.quotes:
+        esc.update(compress(range(n), map(bytes.count, texts, repeat(b'"'))))
+    if c.rare:
+        esc.update(compress(range(n), map(_B_RARE_ESC.search, texts)))
+    if esc:
+        texts = list(texts)
+        for i in esc:
+            t = texts[i]
+            if c.rare:
+                if _B_CTRL_NOT_NL.search(t):
+                    texts[i] = _json_inner(_dec(t))
+                    continue
+                t = t.replace(b"\\", b"\\\\")
+            if c.quotes:  # only backslash, quote and newline to escape: the bytes json.dumps writes
+                t = t.replace(b'"', b'\\"')
+            texts[i] = t.replace(b"\n", b"\\n")
+    columns = [c.day, c.clock, c.author, texts, tail]
+    if keep is not None:
+        keep = list(keep)
+        columns = [list(compress(col, keep)) for col in columns]
+    day, clock, author, texts, tail = columns
+    for start in range(0, len(day), step):
+        stop = start + step
+        out: list = [None] * (5 * len(day[start:stop]))  # five pieces a line, put in place by slice (C speed)
+        out[0::5] = map(dj.__getitem__, day[start:stop])
+        out[1::5] = map(tj.__getitem__, clock[start:stop])
+        out[2::5] = map(aj.__getitem__, author[start:stop])
+        out[3::5] = texts[start:stop]
+        out[4::5] = tail[start:stop]
+        yield b"".join(out)
+
+
 _get_ts = attrgetter("ts")
 _get_author = attrgetter("author")
-_get_text = attrgetter("text")
 _get_kind = attrgetter("kind")
 _get_edited = attrgetter("edited")
 _get_chat = attrgetter("chat")
+_get_lines = attrgetter("lines")
 
 
-def _tail_json(kind: str, edited: bool, chat: str) -> str:
-    return f', "kind": {encode_basestring(kind)}, "edited": {"true" if edited else "false"}, "chat": {encode_basestring(chat)}}}\n'
-
-
-def _messages_json(part: list[Message]) -> str:
-    tss = list(map(_get_ts, part))
-    tmap = {t: '{"ts": "' + t.isoformat() + '", "author": ' for t in set(tss)}
-    authors = list(map(_get_author, part))
-    amap = {a: "null" if a is None else encode_basestring(a) for a in set(authors)}
-    tails = list(zip(map(_get_kind, part), map(_get_edited, part), map(_get_chat, part)))
-    tailmap = {t: _tail_json(*t) for t in set(tails)}
-    return "".join(
-        chain.from_iterable(
-            zip(
-                map(tmap.__getitem__, tss),
-                map(amap.__getitem__, authors),
-                repeat(', "text": '),
-                map(encode_basestring, map(_get_text, part)),
-                map(tailmap.__getitem__, tails),
-            )
-        )
-    )
+def _tail_json(kind: str, edited: bool, chat: str) -> bytes:
+    """What ends a JSON line after the text."""
+    e = "true" if edited else "false"
+    return f'", "kind": {encode_basestring(kind)}, "edited": {e}, "chat": {encode_basestring(chat)}}}\n'.encode(*_UTF8)
 
 
 _new = object.__new__
@@ -613,55 +690,19 @@ class _Block:
             msgs[i] = m
         return msgs
 
-    def json(self, step: int = 8192):
-        """UTF-8 JSON Lines for the messages, as _messages_json would write them, in pieces of step lines
-        (small joins stay in the CPU cache)."""
-        dj = {c: b'{"ts": "' + d.date().isoformat().encode() + b"T" for c, d in self.ddt.items()}
-        tj = {}
+    def columns(self) -> Columns:
+        n = self.n
+        kind, author, text, edited = list(self.kinds), list(self.authors), list(self.bodies), [False] * n
+        lines = list(map((1).__add__, self.nls))
+        for i, m in self.over.items():
+            kind[i], author[i], text[i], edited[i], lines[i] = m.kind, m.author, m.text.encode(*_UTF8), m.edited, m.lines
+        clocks = {}
         for c, t in self.ttd.items():
             s = t.seconds
-            tj[c] = f'{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}", "author": '.encode()
-        aj = {r: (b"null" if a is None else b'"' + _json_inner(a) + b'"') + b', "text": "' for r, a in self.amap.items()}
-        tails = {k: b'"' + _tail_json(k, False, self.chat).encode("utf-8", "surrogatepass") for k in set(self.kinds)}
-        authj = list(map(aj.__getitem__, self.auth))
-        tailj = list(map(tails.__getitem__, self.kinds))
-        texts = self.bodies
-        n = self.n
-        # texts needing JSON escapes: a quote or backslash, a control character, a newline
-        esc = set(compress(range(n), self.nls))
-        if self.quotes:
-            esc.update(compress(range(n), map(bytes.count, texts, repeat(b'"'))))
-        if self.rare_esc:
-            esc.update(compress(range(n), map(_B_RARE_ESC.search, texts)))
-        over = self.over
-        if esc or over:
-            texts = list(texts)
-            rare, quotes = self.rare_esc, self.quotes
-            for i in esc:
-                if i not in over:
-                    t = texts[i]
-                    if rare:
-                        if _B_CTRL_NOT_NL.search(t):
-                            texts[i] = _json_inner(_dec(t))
-                            continue
-                        t = t.replace(b"\\", b"\\\\")
-                    if quotes:  # only backslash, quote and newline to escape: the bytes json.dumps writes
-                        t = t.replace(b'"', b'\\"')
-                    texts[i] = t.replace(b"\n", b"\\n")
-            for i, m in over.items():
-                authj[i] = (b"null" if m.author is None else b'"' + _json_inner(m.author) + b'"') + b', "text": "'
-                texts[i] = _json_inner(m.text)
-                tailj[i] = b'"' + _tail_json(m.kind, m.edited, m.chat).encode("utf-8", "surrogatepass")
-        dch, tch = self.dch, self.tch
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            out: list = [None] * (5 * (stop - start))  # five pieces a line, put in place by slice (C speed)
-            out[0::5] = map(dj.__getitem__, dch[start:stop])
-            out[1::5] = map(tj.__getitem__, tch[start:stop])
-            out[2::5] = authj[start:stop]
-            out[3::5] = texts[start:stop]
-            out[4::5] = tailj[start:stop]
-            yield b"".join(out)
+            clocks[c] = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        days = {c: d.date().isoformat() for c, d in self.ddt.items()}
+        return Columns(self.dch, days, self.tch, clocks, author, text, kind, edited, [self.chat] * n, lines,
+                       self.quotes, self.rare_esc)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -708,7 +749,8 @@ def _parse(raw: bytes, chat: str) -> Parsed:
         dcache = {c: _date_info(c.decode("ascii")) for c in set(dch)}
         tcache = {c: _time_info(_dec(c)) for c in set(tch)}
         first_end = len(parts[0]) + len(parts[1]) + len(parts[2]) + len(parts[3] or b"") + len(parts[4]) + 8
-        order = _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache)
+        plan = _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache)
+        order = plan and plan.order
     if order is not None:
         stray = parts[0].count(b"\n")  # junk before the first header
         block = _Block(
@@ -724,7 +766,9 @@ def _parse(raw: bytes, chat: str) -> Parsed:
         )
         del parts
         stray += block.classify(nls)
-        return Parsed._lazy([block], n_lines, stray)
+        parsed = Parsed._lazy([block], n_lines, stray)
+        parsed._plan = plan
+        return parsed
 
     # the general path: headers checked one by one, exports told apart, each kept as columns
     parts = _B_FULL.split(nl_raw)
@@ -786,11 +830,23 @@ def _pick_order(feasible: list, votes: dict, dch: list[str], dcache: dict):
     return best
 
 
-def _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache):
-    """The order for the whole text when it is plainly one export (one header style, no BOM inside, every
+class _Plan(NamedTuple):
+    """What the fast path decided for one export, and what the two halves of a parse in halves must agree on."""
+
+    order: tuple
+    feasible: tuple  # the orders under which every date is real
+    style: tuple  # (date style, time style)
+    first: int  # the first and last header times under `order`, in seconds
+    last: int
+    worst: int  # the most the time goes back from one header to the next
+
+
+def _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache) -> _Plan | None:
+    """The plan for the whole text when it is plainly one export (one header style, no BOM inside, every
     header valid, the time never going back notably); None when the general path must decide.
     (The caller has checked that no line starts with a BOM.)"""
-    if len({d.style for d in dcache.values()}) != 1 or len({t.style for t in tcache.values()}) != 1:
+    styles = {d.style for d in dcache.values()}, {t.style for t in tcache.values()}
+    if len(styles[0]) != 1 or len(styles[1]) != 1:
         return None
     if any(t.secs is None for t in tcache.values()):
         return None
@@ -801,6 +857,7 @@ def _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache):
             return None
     tsecs = {c: t.secs for c, t in tcache.items()}
     votes = {}
+    ends = {}
     ok = False
     for o in feasible:
         dv = {c: d.valid[o][3] for c, d in dcache.items()}
@@ -814,9 +871,11 @@ def _fast_plan(nl_raw, first_end, dch, tch, dcache, tcache):
             return None  # a later encryption notice with the time going back: maybe a second export
         if worst <= _SPLIT_BACK:
             ok = True
+        ends[o] = (vals[0], vals[-1], worst)
     if not ok:
         return None
-    return _pick_order(feasible, votes, dch, dcache)
+    order = _pick_order(feasible, votes, dch, dcache)
+    return _Plan(order, tuple(feasible), (styles[0].pop(), styles[1].pop()), *ends[order])
 
 
 def _general_plan(hdrs, dch, tch, auth, bodies, dcache, tcache):
@@ -1164,3 +1223,91 @@ def parse_path(path: str | Path) -> Parsed:
     if not p.is_file():
         raise UserError(f"{p}: not a regular file; {_WHAT_TO_PASS}")
     return _parse_file(p, p.name)
+
+
+# --------------------------------------------------------------------------------------------------
+# parse_apply: a big export parsed, and worked on, in two halves at once
+# --------------------------------------------------------------------------------------------------
+_HALVES_MIN = 1 << 20  # below a megabyte (some 20,000 lines) a second process is not worth its start
+
+
+def parse_apply(path: str | Path, work: Callable[[Parsed], tuple[bytes, T]], jobs: int = 1) -> list[tuple[Buffer, T]]:
+    """`[work(parse_path(path))]`, where work makes output bytes and a summary of a parse; with jobs > 1 on a
+    machine of several cores, for one big export, `[work(first half), work(second half)]` computed in two
+    processes (POSIX fork), when the halves parse exactly as the whole does.
+
+    Parsing is a long run of small C calls that one core does one after another; each half runs on its own
+    core. The halves are cut at a header line, each is parsed on its own, and the result is kept only if
+    what the whole export's plan depends on agrees across them (one header style, one date order that each
+    half is sure of, the time not going back at the cut); otherwise the export is parsed in one piece. The
+    second half's output comes back in shared memory (a memoryview), its summary pickled."""
+    from pathlib import Path
+
+    p = Path(path)
+    if jobs > 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork") and p.is_file() and p.stat().st_size >= _HALVES_MIN:
+        try:
+            with p.open("rb") as f:
+                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # each process copies only its half
+        except (OSError, ValueError):
+            data = None
+        results = None if data is None else _in_halves(data, p.name, work)
+        if results is not None:
+            return results
+    return [work(parse_path(p))]
+
+
+def _utf8_half(data: bytes, chat: str) -> Parsed | None:
+    """A half parsed, if it is UTF-8 text (other encodings and binary files are left to the one-piece parse)."""
+    if b"\x00" in data or not _is_utf8(data):
+        return None
+    return _parse(data, chat)
+
+
+@_no_gc
+def _in_halves(data: mmap.mmap, chat: str, work: Callable[[Parsed], tuple[bytes, T]]) -> list[tuple[Buffer, T]] | None:
+    if data[:2] in (b"PK", b"\xff\xfe", b"\xfe\xff"):
+        return None  # a zip, UTF-16
+    mid = data.find(b"\n", len(data) // 2)
+    m = _B_FAST.search(data, mid) if mid >= 0 else None
+    if m is None or data[m.start() + 1 : m.start() + 4] == _B_BOM:
+        return None
+    cut = m.start() + 1  # a header line: every _B_FAST match is where the whole text's split cuts too
+    # the child's result: 16 bytes (the output's length, the summary's), the output, the pickled summary
+    shared = mmap.mmap(-1, 4 * len(data) + (1 << 20))
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second half, in the child process
+        try:
+            second = _utf8_half(data[cut:], chat)
+            if second is not None:
+                out, summary = work(second)
+                shared.seek(16)
+                shared.write(out)
+                pickle.dump((getattr(second, "_plan", None), summary), shared, pickle.HIGHEST_PROTOCOL)
+                shared[:16] = len(out).to_bytes(8, "little") + (shared.tell() - 16 - len(out)).to_bytes(8, "little")
+        finally:  # whatever happens here, the parent parses in one piece and reports any error itself
+            os.write(done_w, b"!")
+            os._exit(0)
+    os.close(done_w)
+    try:
+        first = _utf8_half(data[:cut], chat)
+        mine = None if first is None else work(first)
+        os.read(done_r, 1)  # the child has written its result (it may still be exiting)
+        n_out, n_summary = int.from_bytes(shared[:8], "little"), int.from_bytes(shared[8:16], "little")
+        if mine is None or not n_summary:
+            return None
+        plan_b, theirs = pickle.loads(shared[16 + n_out : 16 + n_out + n_summary])
+    finally:
+        os.close(done_r)
+        os.waitpid(pid, 0)
+    plan_a = getattr(first, "_plan", None)
+    if plan_a is None or plan_b is None or plan_a.style != plan_b.style or plan_a.feasible != plan_b.feasible:
+        return None
+    if len(plan_a.feasible) != 1:  # an order chosen by votes could change with the other half's votes
+        return None
+    worst = max(plan_a.worst, plan_b.worst, plan_a.last - plan_b.first)
+    if worst > _SPLIT_BACK:
+        return None
+    if worst > 0 and any(data.find(s, data.find(b"\n") + 1) >= 0 for s in _B_ENC_NOTICE):
+        return None  # (the one-piece parse looks after the first message; this, after the first line)
+    return [mine, (memoryview(shared)[16 : 16 + n_out], theirs)]

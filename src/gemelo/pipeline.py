@@ -23,22 +23,24 @@ CHECKPOINTS = Path("checkpoints")
 METRICS = Path("metrics")
 
 
-def write_json(path: Path, obj) -> None:
+def write_bytes(path: Path, *chunks: bytes | memoryview) -> None:
+    """Write through a temporary file, so that a stage stopped halfway leaves no half-written output."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with tmp.open("wb") as f:
+        f.writelines(chunks)
     tmp.replace(path)
+
+
+def write_json(path: Path, obj) -> None:
+    write_bytes(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps would build one per row
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.writelines(map("{}\n".format, map(ENCODE, rows)))
-    tmp.replace(path)
+    write_bytes(path, "".join(map("{}\n".format, map(ENCODE, rows))).encode("utf-8", "surrogatepass"))
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -49,11 +51,10 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def clean(cfg) -> None:
-    from gemelo.cleaning import clean as clean_messages
-    from gemelo.parsing import parse_path
+    from gemelo.cleaning import clean_path
 
-    kept, metrics = clean_messages(parse_path(cfg.data.raw), authors(cfg), dict(cfg.data.redact))
-    write_jsonl(MESSAGES, kept)
+    jsonl, metrics = clean_path(cfg.data.raw, authors(cfg), dict(cfg.data.redact), jobs=2)
+    write_bytes(MESSAGES, *jsonl)
     write_json(METRICS / "data.json", metrics)
 
 

@@ -48,7 +48,8 @@ def run(cfg, key: str, stage: str, run_id: str | None = None) -> Iterator[object
         yield None
         return
     import mlflow
-    from omegaconf import OmegaConf
+
+    from gemelo.config import plain as to_plain
 
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     mlflow.set_tracking_uri(tracking_uri(cfg))
@@ -58,7 +59,7 @@ def run(cfg, key: str, stage: str, run_id: str | None = None) -> Iterator[object
     with mlflow.start_run(run_id=run_id, run_name=None if run_id else key) as active:
         mlflow.set_tags({k: v for k, v in tags.items() if v})
         if run_id is None:
-            plain = OmegaConf.to_container(cfg, resolve=True)
+            plain = to_plain(cfg)
             plain["model"] = {key: plain["model"][key]}
             mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
             mlflow.log_dict(plain, "config.yaml")  # the composed config, as one file

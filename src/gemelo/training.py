@@ -66,9 +66,9 @@ def add_lora(model, mcfg, tokenizer, separator: str):
 
 def fingerprint(mcfg, data_dir: Path) -> str:
     """What a checkpoint was made from: resuming is only allowed when this matches."""
-    from omegaconf import OmegaConf
+    from gemelo.config import plain
 
-    h = hashlib.sha256(json.dumps(OmegaConf.to_container(mcfg, resolve=True), sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps(plain(mcfg), sort_keys=True).encode())
     for f in sorted(Path(data_dir).rglob("*")):
         if f.is_file():
             h.update(str(f.relative_to(data_dir)).encode() + hashlib.sha256(f.read_bytes()).digest())
@@ -168,9 +168,7 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
 
 def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metrics: dict) -> None:
     """The model folder: weights or adapter, tokenizer, and gemelo.json with the exact format used."""
-    from omegaconf import OmegaConf
-
-    from gemelo.config import authors
+    from gemelo.config import authors, plain
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -180,7 +178,7 @@ def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metri
         trainer.model.save_pretrained(str(out_dir), save_embedding_layers=False)
     tokenizer.save_pretrained(str(out_dir))
     info = {
-        "model": mcfg.key, "config": OmegaConf.to_container(mcfg, resolve=True),
+        "model": mcfg.key, "config": plain(mcfg),
         "author": authors(cfg)[0], "system_prompt": cfg.format.system_prompt, "separator": cfg.group.separator,
         "format": mcfg.format, "method": mcfg.method, "mlflow_run_id": run_id, "train": metrics,
     }
