@@ -1,7 +1,9 @@
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gemelo import UserError
 from gemelo.cleaning import Redactor, clean as clean_jsonl
@@ -52,3 +54,46 @@ def test_redaction_is_stable_and_leaves_times_alone():
     assert out == "llamame al <TEL_1> o a <EMAIL_1>, a las 20.15.21.15 hs"
     assert r("otra vez +54 9 11 5555-0101 y 011 4555-1234") == "otra vez <TEL_1> y <TEL_2>"
     assert Redactor(["urls"])("mirá https://example.com/x") == "mirá <URL_1>"
+
+
+def test_blank_messages_are_dropped_as_empty_and_counted():
+    from gemelo.parsing import parse_text
+
+    text = ("21/08/22, 19:40 - Flor: \u00a0\n21/08/22, 19:41 - Flor: \u200b\n21/08/22, 19:42 - Martu: \u3000 \n"
+            "21/08/22, 19:43 - Martu: dale\n")
+    kept, metrics = clean(parse_text(text), ["Martu"], {})
+    assert [k["text"] for k in kept] == ["\u200b", "dale"]  # a zero-width space is not white space
+    assert metrics["lines_dropped"] == {"empty": 2} and metrics["messages_by_author"] == {"Flor": 1, "Martu": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789 -()+.:/@abwh\u00a0\n", max_size=40), max_size=6))
+def test_redaction_candidates_hold_every_text_a_pattern_changes(texts):
+    kinds = ["phones", "emails", "urls"]
+    changed = {i for i, t in enumerate(texts) if Redactor(kinds)(t) != t}
+    assert changed <= set(Redactor(kinds).candidates([t.encode() for t in texts]))
+
+
+def test_a_big_export_cleaned_in_halves_is_cleaned_as_in_one_piece(tmp_path, monkeypatch):
+    """Counts add up across the halves, and placeholders are numbered in file order as in one piece."""
+    import gemelo.parsing as parsing
+    from gemelo.cleaning import clean_path
+
+    start = datetime(2022, 8, 21, 9, 0)
+    lines = []
+    for i in range(2000):
+        ts = start + timedelta(minutes=3 * i)
+        author = ("Martu", "Martu Celu", "Flor")[i % 3]
+        body = (f"llamame al +54 9 11 5555-{i % 7:04d}" if i % 50 == 0 else f"mail flor{i % 3}@example.com"
+                if i % 70 == 1 else "<Multimedia omitido>" if i % 9 == 0 else f"mensaje {i}\nsigue")  # fmt: skip
+        lines.append(f"{ts:%d/%m/%y, %H:%M} - {author}: {body}")
+    path = tmp_path / "chat.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
+    monkeypatch.setattr(parsing.os, "cpu_count", lambda: 2)
+    redact = {"phones": True, "emails": True, "urls": False}
+    halves, metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=2)
+    one, one_metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=1)
+    assert len(halves) == 2 and len(one) == 1
+    assert b"".join(map(bytes, halves)) == one[0] and metrics == one_metrics
+    assert metrics["redacted"] == {"TEL": 7, "EMAIL": 3} and b"<TEL_7>" in one[0] and b"5555-" not in one[0]

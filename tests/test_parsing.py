@@ -705,3 +705,82 @@ def test_cli_parse_writes_json_lines(tmp_path, capsys):
     assert main(["parse", str(path)]) == 0
     out, _ = capsys.readouterr()
     assert [json.loads(line) for line in out.splitlines()] == [m.to_json() for m in parse_path(path).messages]
+
+
+# --------------------------------------------------------------------------------------------------
+# parse_apply: a big export in two halves at once, exactly as in one piece
+# --------------------------------------------------------------------------------------------------
+def _jsonl_work(parsed):
+    return parsing.jsonl(parsed), (parsed.lines_read, parsed.stray_lines)
+
+
+def _in_parts(path, monkeypatch):
+    """parse_apply with jobs=2 on any file size and core count: (number of parts, JSON Lines, lines, stray)."""
+    monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
+    monkeypatch.setattr(parsing.os, "cpu_count", lambda: 2)
+    parts = parsing.parse_apply(path, _jsonl_work, jobs=2)
+    return (len(parts), b"".join(bytes(out) for out, _ in parts),
+            sum(s[0] for _, s in parts), sum(s[1] for _, s in parts))  # fmt: skip
+
+
+def _one_piece(path):
+    parsed = parse_path(path)
+    return parsing.jsonl(parsed), parsed.lines_read, parsed.stray_lines
+
+
+def _export(n, start=datetime(2021, 1, 13), step=timedelta(minutes=7), header="%d/%m/%y, %H:%M - "):
+    return "".join(f"{start + step * i:{header}}{'Ana' if i % 3 else 'Beto'}: mensaje {i} \"q\"\n"
+                   f"{'segunda línea' + chr(10) if i % 5 == 0 else ''}" for i in range(n))  # fmt: skip
+
+
+def _joined(first: str, second: str) -> str:
+    """first + second, with first's last message long enough that the halves are cut where second starts."""
+    return first + f"14/01/21, 23:59 - Ana: {'x' * 800}\n" + second
+
+
+def test_halves_give_exactly_the_one_piece_parse(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_text(_joined(_export(400), _export(400, start=datetime(2021, 1, 15))), encoding="utf-8")
+    n_parts, *result = _in_parts(path, monkeypatch)
+    assert n_parts == 2  # parsed in two processes
+    assert tuple(result) == _one_piece(path)
+
+
+HALF_CASES = {  # the second half (after an export of 2021-01-13 to -14), and why it must not be parsed alone
+    "ambiguous second half": _export(400, start=datetime(2021, 3, 1), step=timedelta(minutes=1)),  # days <= 12
+    "second export pasted": _export(400, start=datetime(2020, 1, 13)),  # the time goes back a year at the cut
+    "other style": _export(400, start=datetime(2021, 2, 1), header="[%d/%m/%y, %H:%M:%S] "),
+    "bom line": BOM + _export(400, start=datetime(2021, 1, 15)),  # a pasted export
+    # the time going back an hour, then an encryption notice: maybe a second export, for the general path
+    "notice": "14/01/21, 23:00 - Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera\n"
+              + _export(400, start=datetime(2021, 1, 15)),
+    "cp1252": _export(400, start=datetime(2021, 1, 15)).replace("línea", "línea ¿"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HALF_CASES))
+def test_halves_that_could_disagree_fall_back_to_one_piece(tmp_path, monkeypatch, case):
+    path = tmp_path / "chat.txt"
+    path.write_bytes(_joined(_export(400), HALF_CASES[case]).encode("cp1252" if case == "cp1252" else "utf-8"))
+    n_parts, *result = _in_parts(path, monkeypatch)
+    assert n_parts == 1
+    assert tuple(result) == _one_piece(path)
+
+
+def test_dates_ambiguous_throughout_are_parsed_in_one_piece(tmp_path, monkeypatch):
+    """Where the date order is decided by votes, the votes of the whole export decide it."""
+    path = tmp_path / "chat.txt"
+    path.write_text(_export(800, start=datetime(2021, 3, 1), step=timedelta(minutes=1)), encoding="utf-8")
+    n_parts, *result = _in_parts(path, monkeypatch)
+    assert n_parts == 1
+    assert tuple(result) == _one_piece(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(chats(), min_size=1, max_size=3))
+def test_halves_agree_with_one_piece_on_any_export(tmp_path, monkeypatch, exports):
+    """Several generated exports pasted together (any style, CRLF, BOMs): halves or not, the same output."""
+    path = tmp_path / "chat.txt"
+    path.write_bytes("".join(text for _, text, _ in exports).encode("utf-8"))
+    _, *result = _in_parts(path, monkeypatch)
+    assert tuple(result) == _one_piece(path)
