@@ -3,12 +3,14 @@
 Run from the repository root with the project's virtual environment (`make bench`, or
 `.venv/bin/python bench/bench_parse.py`). It writes a deterministic synthetic Android Spanish 24 h export
 (multi-line messages, media, deleted, edited and system lines mixed in) to bench/out/big.txt, then times whole
-processes (wall clock, best of 3): whatstk parsing the file, and `python -m gemelo parse big.txt > /dev/null`.
-Exits 1 if gemelo's process takes more than a tenth of whatstk's.
+processes (wall clock, best of 3 for whatstk, of 5 for gemelo): whatstk parsing the file, `python -m gemelo
+parse big.txt > /dev/null`, and the clean stage as `dvc repro` runs it (in a folder without its outputs).
+Exits 1 if the clean stage takes more than a tenth of whatstk's time.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -22,7 +24,7 @@ N_LINES = 153_700
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 BIG = OUT / "big.txt"
-RUNS = 3
+RUNS = 5  # whatstk runs 3 times: 3 s each
 HFORMAT = "%d/%m/%y, %H:%M - %name:"
 
 AUTHORS = ["Flor", "Juan Pablo", "+54 9 351 555-1234", "Mamá ❤️", "Caro 🤓", "Nico"]
@@ -125,7 +127,7 @@ def main() -> int:
     if found < 0.9 * n_msgs:
         hformat = HFORMAT
         whatstk_note = f"hformat={HFORMAT!r} (auto-detection found {found:,} messages)"
-    t_whatstk, out = best_of([sys.executable, "-c", probe, str(BIG), hformat])
+    t_whatstk, out = best_of([sys.executable, "-c", probe, str(BIG), hformat], runs=3)
     found = int(out.strip().splitlines()[-1])
     if found < 0.9 * n_msgs:
         print(f"whatstk parsed only {found:,} of {n_msgs:,} messages: comparison void")
@@ -146,7 +148,7 @@ def main() -> int:
     print(f"whatstk: {whatstk_note}; found {found:,} messages")
     print(f"gemelo: {len(parsed.messages):,} messages")
     print()
-    print(f"{'process (best of ' + str(RUNS) + ', wall clock)':<58} {'seconds':>8} {'/ whatstk':>10}")
+    print(f"{'process (best of 3 | ' + str(RUNS) + ', wall clock, ' + str(os.cpu_count()) + ' cores)':<58} {'seconds':>8} {'/ whatstk':>10}")
     print(f"{'whatstk WhatsAppChat.from_source(path)':<58} {t_whatstk:>8.3f} {1:>10.3f}")
     print(f"{'gemelo parse path > /dev/null':<58} {t_gemelo:>8.3f} {t_gemelo / t_whatstk:>10.3f}")
     print(f"{'clean stage (parse, keep text, redact, write, metrics)':<58} {t_clean:>8.3f} {t_clean / t_whatstk:>10.3f}")
@@ -154,7 +156,7 @@ def main() -> int:
     for name, t in (("gemelo parse", t_gemelo), ("clean stage", t_clean)):
         verdict = "meets" if t <= 0.1 * t_whatstk else "misses"
         print(f"{name} {verdict} the target of at most 1/10 of whatstk's time")
-    return 0
+    return 0 if t_clean <= 0.1 * t_whatstk else 1
 
 
 if __name__ == "__main__":

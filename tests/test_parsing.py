@@ -735,7 +735,7 @@ def _export(n, start=datetime(2021, 1, 13), step=timedelta(minutes=7), header="%
 
 def _joined(first: str, second: str) -> str:
     """first + second, with first's last message long enough that the halves are cut where second starts."""
-    return first + f"14/01/21, 23:59 - Ana: {'x' * 800}\n" + second
+    return first + f"14/01/21, 23:59 - Ana: {'x' * 4000}\n" + second
 
 
 def test_halves_give_exactly_the_one_piece_parse(tmp_path, monkeypatch):

@@ -156,9 +156,10 @@ def combine(results: list[tuple[Buffer, Part]], names: list[str], redact: Iterab
     parts = [part for _, part in results]
     total = Part()
     for p in parts:
-        for name in ("lines_read", "lines_kept", "edited"):
-            setattr(total, name, getattr(total, name) + getattr(p, name))
-        for name in ("dropped", "kinds", "writers", "authors"):
+        total.lines_read += p.lines_read
+        total.lines_kept += p.lines_kept
+        total.edited += p.edited
+        for name in ("dropped", "kinds", "writers", "authors"):  # Counters
             getattr(total, name).update(getattr(p, name))
     check_authors(total.writers, names)
     redactor = Redactor(redact)
