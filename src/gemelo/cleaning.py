@@ -184,7 +184,7 @@ def combine(results: list[tuple[Buffer, Part]], names: list[str], redact: Iterab
         "messages_kept": sum(total.authors.values()),
         "messages_by_author": dict(total.authors.most_common()),
         "edited": total.edited,
-        "redacted": dict(Counter(label for label, _ in redactor.seen)),
+        "redacted": dict(sorted(Counter(label for label, _ in redactor.seen).items())),
     }
     assert metrics["lines_kept"] + sum(total.dropped.values()) == total.lines_read, "line accounting is off"
     return chunks, metrics
