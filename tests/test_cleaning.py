@@ -90,7 +90,7 @@ def test_a_big_export_cleaned_in_halves_is_cleaned_as_in_one_piece(tmp_path, mon
     path = tmp_path / "chat.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
-    monkeypatch.setattr(parsing.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parsing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     redact = {"phones": True, "emails": True, "urls": False}
     halves, metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=2)
     one, one_metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=1)

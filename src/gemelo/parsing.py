@@ -1245,7 +1245,8 @@ def parse_apply(path: str | Path, work: Callable[[Parsed], tuple[bytes, T]], job
     from pathlib import Path
 
     p = Path(path)
-    if jobs > 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork") and p.is_file() and p.stat().st_size >= _HALVES_MIN:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if jobs > 1 and cores > 1 and hasattr(os, "fork") and p.is_file() and p.stat().st_size >= _HALVES_MIN:
         try:
             with p.open("rb") as f:
                 data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # each process copies only its half
