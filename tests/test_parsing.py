@@ -714,10 +714,10 @@ def _jsonl_work(parsed):
     return parsing.jsonl(parsed), (parsed.lines_read, parsed.stray_lines)
 
 
-def _in_parts(path, monkeypatch):
-    """parse_apply with jobs=2 on any file size and core count: (number of parts, JSON Lines, lines, stray)."""
+def _in_parts(path, monkeypatch, cores=2):
+    """parse_apply with jobs=2 on any file size: (number of parts, JSON Lines, lines read, stray lines)."""
     monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
-    monkeypatch.setattr(parsing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parsing.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     parts = parsing.parse_apply(path, _jsonl_work, jobs=2)
     return (len(parts), b"".join(bytes(out) for out, _ in parts),
             sum(s[0] for _, s in parts), sum(s[1] for _, s in parts))  # fmt: skip
@@ -744,6 +744,7 @@ def test_halves_give_exactly_the_one_piece_parse(tmp_path, monkeypatch):
     n_parts, *result = _in_parts(path, monkeypatch)
     assert n_parts == 2  # parsed in two processes
     assert tuple(result) == _one_piece(path)
+    assert _in_parts(path, monkeypatch, cores=1)[0] == 1  # one core: one process
 
 
 HALF_CASES = {  # the second half (after an export of 2021-01-13 to -14), and why it must not be parsed alone
