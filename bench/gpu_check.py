@@ -13,12 +13,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace as NS
 
 import torch
-from omegaconf import OmegaConf
 
 from gemelo.chat import Sampling, Twin
+from gemelo.config import Params, plain
 from gemelo.evaluation import score
 from gemelo.formatting import examples
 from gemelo.models import load_base, load_tokenizer, load_trained
@@ -33,12 +32,12 @@ CONV = {"group": False, "turns": [{"author": "Flor", "text": "¿Vamos al cine?"}
 def check(method: str, tmp: Path) -> dict:
     from transformers import Trainer
 
-    mcfg = OmegaConf.create({"key": "tiny", "source": "tiny:llama", "format": "chat", "method": method,
-                             "dtype": "bfloat16", "max_length": 128,
-                             "lora": {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"},
-                             "train": {"seed": 0, "learning_rate": 1e-3, "epochs": 1, "max_steps": 4, "batch_size": 4,
-                                       "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0, "eval_steps": 100,
-                                       "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora"}})
+    mcfg = Params({"key": "tiny", "source": "tiny:llama", "format": "chat", "method": method,
+                   "dtype": "bfloat16", "max_length": 128,
+                   "lora": {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"},
+                   "train": {"seed": 0, "learning_rate": 1e-3, "epochs": 1, "max_steps": 4, "batch_size": 4,
+                             "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0, "eval_steps": 100,
+                             "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora"}})
     tokenizer = load_tokenizer(mcfg, SEP)
     data = [e for i in range(16) for e in examples(CONV, i, tokenizer, "Martu", mcfg, "Sos {author}.", SEP)]
     model = load_base(mcfg, tokenizer, training=True)
@@ -51,7 +50,7 @@ def check(method: str, tmp: Path) -> dict:
     folder = tmp / f"model-{method}"
     trainer.save_model(str(folder))
     tokenizer.save_pretrained(str(folder))
-    info = {"model": "tiny", "config": OmegaConf.to_container(mcfg), "author": "Martu", "system_prompt": "Sos {author}.",
+    info = {"model": "tiny", "config": plain(mcfg), "author": "Martu", "system_prompt": "Sos {author}.",
             "separator": SEP, "format": "chat", "method": method, "mlflow_run_id": None, "train": {}}
     (folder / "gemelo.json").write_text(json.dumps(info))
     del model, trainer
