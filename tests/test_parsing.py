@@ -3,7 +3,6 @@ fixtures, a round-trip property over all header styles, decoding and bad inputs.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 import gemelo.parsing as parsing
 from gemelo import UserError
-from gemelo.parsing import Message, Parsed, parse_path, parse_text, write_jsonl
+from gemelo.parsing import Message, Parsed, jsonl, parse_path, parse_text
 
 LRM, NBSP, NNBSP, BOM = "\u200e", "\u00a0", "\u202f", "\ufeff"
 CONFORMANCE = Path(__file__).parents[1].parent / "shared/conformance/chat-miner"
@@ -550,16 +549,13 @@ def test_any_text_all_modes_agree(parts_):
 
 @settings(max_examples=60, deadline=None)
 @given(chats())
-def test_write_jsonl_is_json_dumps(chat):
+def test_jsonl_is_json_dumps(chat):
     _, text, _ = chat
-    parsed = parse_text(text + '21/08/22, 19:40 - A: "q" \\ \x01\n')
-    expected = "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parse_text(text).messages)
-    out = io.StringIO()
-    write_jsonl(parse_text(text), out)  # straight from the columns
-    assert out.getvalue() == expected
-    out = io.StringIO()
-    write_jsonl(parsed.messages, out)  # from Message objects
-    assert out.getvalue() == "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages)
+    text += '21/08/22, 19:40 - A: "q" \\ \x01\n'  # a quote, a backslash, a control character
+    parsed = parse_text(text)
+    expected = "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages).encode()
+    assert jsonl(parse_text(text)) == expected  # straight from the columns
+    assert jsonl(Parsed(parsed.messages, 0, 0)) == expected  # from Message objects
 
 
 # --------------------------------------------------------------------------------------------------
@@ -635,12 +631,11 @@ def test_big_file_fast_path_and_lazy_messages(tmp_path):
         encoding="utf-8",
     )  # fmt: skip
     parsed = parse_path(path)
-    out = io.StringIO()
-    write_jsonl(parsed, out)
+    out = jsonl(parsed).decode()
     assert "messages" not in vars(parsed)  # written straight from the columns
     assert len(parsed.messages) == 5000 and parsed.lines_read == 6000
     assert parsed.messages[4999].ts == start + timedelta(minutes=7 * 4999)
-    assert out.getvalue() == "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages)
+    assert out == "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages)
 
 
 # --------------------------------------------------------------------------------------------------
