@@ -29,6 +29,14 @@ def test_overrides_on_the_command_line(tmp_path):
     assert cfg.data.author == ["Martu", "Martu Celu"] and cfg.chat.top_p == 0.5  # new keys may be added
 
 
+def test_params_read_as_omegaconf_reads_them(tmp_path):
+    from omegaconf import OmegaConf
+
+    text = "a: {b: yes, c: 2023-01-01, d: 1e-05, e: 0x10, f: 1_000, g: .5, h: null, i: [1, x, 2.5e+3], j: '07'}\n"
+    (tmp_path / "params.yaml").write_text(text)
+    assert plain(load(path=tmp_path / "params.yaml")) == OmegaConf.to_container(OmegaConf.create(text))
+
+
 def test_bad_override_is_a_user_error(tmp_path):
     import pytest
 

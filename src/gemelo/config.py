@@ -71,14 +71,17 @@ def dump(cfg: Params) -> str:
 
 
 def _loader() -> type:
-    """PyYAML's safe loader (in C where built so), reading `1e-4` as a number as OmegaConf does (YAML 1.1
-    wants a dot in a float)."""
+    """PyYAML's safe loader (in C where built so), reading values as OmegaConf does: `1e-4` is a number (YAML
+    1.1 wants a dot in a float), `2023-01-01` a string (not a date)."""
     import re
 
     import yaml
 
     class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-        pass
+        yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
     exponent = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
     Loader.add_implicit_resolver("tag:yaml.org,2002:float", exponent, list("-+0123456789."))
