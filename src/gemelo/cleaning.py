@@ -14,7 +14,6 @@ import json
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import and_, eq, itemgetter, not_
@@ -100,19 +99,19 @@ def check_authors(counts: Counter, names: list[str]) -> None:
                     "Set data.author to one of them")
 
 
-@dataclass
 class Part:
     """The counts of what the clean stage keeps of one parse (or of one half of it), to add up."""
 
-    kept: int = 0  # messages kept: lines of the part's JSON Lines
-    candidates: list[tuple[int, str]] = field(default_factory=list)  # (line, text) that may need redaction
-    lines_read: int = 0
-    lines_kept: int = 0
-    dropped: Counter = field(default_factory=Counter)  # lines, by reason
-    kinds: Counter = field(default_factory=Counter)  # messages, by kind
-    writers: Counter = field(default_factory=Counter)  # text messages by author as written (the author check)
-    authors: Counter = field(default_factory=Counter)  # kept messages by author
-    edited: int = 0
+    def __init__(self, lines_read: int = 0):
+        self.kept = 0  # messages kept: lines of the part's JSON Lines
+        self.candidates: list[tuple[int, str]] = []  # (line, text) that may need redaction
+        self.lines_read = lines_read
+        self.lines_kept = 0
+        self.dropped: Counter = Counter()  # lines, by reason
+        self.kinds: Counter = Counter()  # messages, by kind
+        self.writers: Counter = Counter()  # text messages by author as written (the author check)
+        self.authors: Counter = Counter()  # kept messages by author
+        self.edited = 0
 
 
 def clean_part(parsed: Parsed, names: list[str], redact: Iterable[str]) -> tuple[bytes, Part]:
@@ -135,7 +134,7 @@ def clean_part(parsed: Parsed, names: list[str], redact: Iterable[str]) -> tuple
                 part.dropped["empty"] += c.lines[i]
                 keep[i] = False
         if len(names) > 1:
-            c.author = [names[0] if a in names else a for a in c.author]
+            c = c._replace(author=[names[0] if a in names else a for a in c.author])
         part.lines_kept += sum(compress(c.lines, keep))
         part.edited += sum(compress(c.edited, keep))
         part.authors.update(compress(c.author, keep))

@@ -6,7 +6,6 @@ from the project root with Hydra-style overrides: `python stages/finetune.py tin
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -202,7 +201,7 @@ def run(stage: Callable, argv: list[str] | None = None) -> None:
     """Entry point of a stage script: `[MODEL] [key=value ...]`; user errors end in one line, exit 2."""
     argv = sys.argv[1:] if argv is None else argv
     keys = [a for a in argv if "=" not in a]
-    wanted = len(inspect.signature(stage).parameters) - 1  # the model key, for per-model stages
+    wanted = stage.__code__.co_argcount - 1  # the model key, for per-model stages
     try:
         if len(keys) != wanted:
             usage = "MODEL " if wanted else ""
