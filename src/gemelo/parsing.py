@@ -44,6 +44,8 @@ __all__ = ["Columns", "Message", "Parsed", "json_lines", "jsonl", "parse_apply",
 
 
 class Message(NamedTuple):
+    """One message, as shown in the chat (a named tuple: a big export's are built from columns in C)."""
+
     ts: datetime  # naive local time, seconds precision
     author: str | None  # None for system lines without an author (Android)
     text: str  # body; newlines of multi-line messages kept; edited marker and leading LRM/RLM stripped
@@ -78,10 +80,9 @@ class Parsed:
         fields = (self.messages, self.lines_read, self.stray_lines)
         return isinstance(other, Parsed) and fields == (other.messages, other.lines_read, other.stray_lines)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Parsed({len(self.messages)} messages, lines_read={self.lines_read}, stray_lines={self.stray_lines})"
+
     @classmethod
     def _lazy(cls, parts: list, lines_read: int, stray_lines: int) -> Parsed:
         p = cls.__new__(cls)
