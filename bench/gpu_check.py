@@ -8,7 +8,6 @@ failed check.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -17,9 +16,10 @@ from pathlib import Path
 import torch
 
 from gemelo.chat import Sampling, Twin
+from gemelo.card import ModelCard
 from gemelo.config import Params, plain
 from gemelo.evaluation import score
-from gemelo.formatting import examples
+from gemelo.formatting import ChatFormat
 from gemelo.models import load_base, load_tokenizer, load_trained
 from gemelo.training import add_lora, collate, pad_id, training_args
 
@@ -39,7 +39,9 @@ def check(method: str, tmp: Path) -> dict:
                              "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0, "eval_steps": 100,
                              "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora"}})
     tokenizer = load_tokenizer(mcfg, SEP)
-    data = [e for i in range(16) for e in examples(CONV, i, tokenizer, "Martu", mcfg, "Sos {author}.", SEP)]
+    chat_format = {"kind": "chat", "author": "Martu", "system_prompt": "Sos {author}.", "separator": SEP}
+    fmt = ChatFormat(tokenizer, **chat_format)
+    data = [e for i in range(16) for e in fmt.examples(CONV, i, mcfg.max_length)]
     model = load_base(mcfg, tokenizer, training=True)
     if method != "full":
         model = add_lora(model, mcfg, tokenizer, SEP)
@@ -50,13 +52,11 @@ def check(method: str, tmp: Path) -> dict:
     folder = tmp / f"model-{method}"
     trainer.save_model(str(folder))
     tokenizer.save_pretrained(str(folder))
-    info = {"model": "tiny", "config": plain(mcfg), "author": "Martu", "system_prompt": "Sos {author}.",
-            "separator": SEP, "format": "chat", "method": method, "mlflow_run_id": None, "train": {}}
-    (folder / "gemelo.json").write_text(json.dumps(info))
+    ModelCard("tiny", plain(mcfg), chat_format).write(folder)
     del model, trainer
-    loaded, tok, _ = load_trained(folder)
+    loaded, tok, card = load_trained(folder)
     nll, n = score(loaded, data[:8], batch_size=4)
-    twin = Twin(loaded, tok, info)
+    twin = Twin(loaded, tok, card)
     reply = twin.reply([{"role": "user", "content": "¿Vamos?"}], Sampling(max_new_tokens=8))
     devices = {str(p.device) for p in loaded.parameters()}
     four_bit = sum(type(m).__name__ == "Linear4bit" for m in loaded.modules())

@@ -1,4 +1,5 @@
-"""clean stage (see gemelo.pipeline.clean)."""
-from gemelo.pipeline import clean, run
+"""clean stage (see gemelo.cleaning.clean_stage)."""
+from gemelo.cleaning import clean_stage
+from gemelo.pipeline import run
 
-run(clean)
+run(clean_stage)

@@ -1,4 +1,5 @@
-"""compare stage (see gemelo.pipeline.compare)."""
-from gemelo.pipeline import compare, run
+"""compare stage (see gemelo.comparison.compare_stage)."""
+from gemelo.comparison import compare_stage
+from gemelo.pipeline import run
 
-run(compare)
+run(compare_stage)

@@ -1,4 +1,5 @@
-"""fidelity stage, one per model: does the twin write like the author? (see gemelo.pipeline.fidelity)."""
-from gemelo.pipeline import fidelity, run
+"""fidelity stage, one per model: does the twin write like the author? (see gemelo.fidelity.fidelity_stage)."""
+from gemelo.fidelity import fidelity_stage
+from gemelo.pipeline import run
 
-run(fidelity)
+run(fidelity_stage)

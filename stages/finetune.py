@@ -1,4 +1,5 @@
-"""finetune stage, one per model (see gemelo.pipeline.finetune)."""
-from gemelo.pipeline import finetune, run
+"""finetune stage, one per model (see gemelo.training.finetune_stage)."""
+from gemelo.training import finetune_stage
+from gemelo.pipeline import run
 
-run(finetune)
+run(finetune_stage)

@@ -1,4 +1,5 @@
-"""format stage, one per model (see gemelo.pipeline.format_)."""
-from gemelo.pipeline import format_, run
+"""format stage, one per model (see gemelo.formatting.format_stage)."""
+from gemelo.formatting import format_stage
+from gemelo.pipeline import run
 
-run(format_)
+run(format_stage)

@@ -1,4 +1,5 @@
-"""group stage (see gemelo.pipeline.group)."""
-from gemelo.pipeline import group, run
+"""group stage (see gemelo.grouping.group_stage)."""
+from gemelo.grouping import group_stage
+from gemelo.pipeline import run
 
-run(group)
+run(group_stage)

@@ -1,4 +1,5 @@
-"""perplexity stage, one per model (see gemelo.pipeline.perplexity)."""
-from gemelo.pipeline import perplexity, run
+"""perplexity stage, one per model (see gemelo.evaluation.perplexity_stage)."""
+from gemelo.evaluation import perplexity_stage
+from gemelo.pipeline import run
 
-run(perplexity)
+run(perplexity_stage)

@@ -1,4 +1,5 @@
-"""samples stage, one per model: side-by-side replies (see gemelo.pipeline.samples)."""
-from gemelo.pipeline import run, samples
+"""samples stage, one per model: side-by-side replies (see gemelo.chat.samples_stage)."""
+from gemelo.chat import samples_stage
+from gemelo.pipeline import run
 
-run(samples)
+run(samples_stage)

@@ -79,6 +79,14 @@ def tokenizer_with_separator():
     return tok
 
 
+def tiny_format(kind: str = "chat", system_prompt: str | None = None):
+    """The tiny model's ChatFormat, built as the format stage builds it (chat template, or the plain format)."""
+    from gemelo.formatting import ChatFormat, settings
+
+    cfg = tiny_cfg([f"format.system_prompt={system_prompt}"] if system_prompt is not None else [])
+    return ChatFormat(tokenizer_with_separator(), **settings(cfg, tiny_mcfg(format=kind), AUTHOR))
+
+
 def in_vocab_config(arch: str, vocab_size: int):
     """gemelo.models.tiny_config, with special-token ids that lie outside the tiny vocabulary cleared.
 
@@ -98,14 +106,15 @@ def in_vocab_config(arch: str, vocab_size: int):
 
 def write_project(path: Path, overrides=()) -> Path:
     """A project folder: params.yaml (model=[tiny]), the conversations, and data/processed/tiny from the format stage."""
-    from gemelo.pipeline import CONVERSATIONS, format_, write_jsonl
+    from gemelo.formatting import format_stage
+    from gemelo.pipeline import CONVERSATIONS, write_jsonl
 
     path.mkdir(parents=True, exist_ok=True)
     (path / "params.yaml").write_text(dump(_composed()), encoding="utf-8")
     with contextlib.chdir(path):
         for split, convs in conversations().items():
             write_jsonl(CONVERSATIONS / f"{split}.jsonl", convs)
-        format_(tiny_cfg(overrides), "tiny")
+        format_stage(tiny_cfg(overrides), "tiny")
     return path
 
 

@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from _tiny import AUTHOR, SEP, conversations, copy_project, gemelo_cache, tiny_cfg, tiny_project  # noqa: F401
-from gemelo.chat import Sampling, Twin, held_out_prompts, split_messages
+from gemelo.card import FILE as CARD, ModelCard
+from gemelo.chat import Sampling, Twin, held_out_prompts
 from gemelo.cli import main
-from gemelo.formatting import render, to_messages
+from gemelo.formatting import split_messages
 
 GREEDY = Sampling(temperature=0, max_new_tokens=12)
 
@@ -17,7 +18,7 @@ GREEDY = Sampling(temperature=0, max_new_tokens=12)
 @pytest.fixture(scope="module")
 def trained(tiny_project, tmp_path_factory):
     """A project with models/tiny trained for two steps."""
-    from gemelo.pipeline import finetune
+    from gemelo.training import finetune_stage as finetune
 
     project = copy_project(tiny_project, tmp_path_factory.mktemp("chat"))
     cwd = os.getcwd()
@@ -36,8 +37,8 @@ def twin(trained):
 
 def test_prompt_for_a_multi_turn_history_is_the_training_format_byte_for_byte(twin):
     for conv in conversations()["test"]:
-        msgs = to_messages(conv, AUTHOR, twin.system_prompt)
-        full, spans = render(msgs, twin.tokenizer, "chat", AUTHOR)
+        msgs = twin.format.messages(conv)
+        full, spans = twin.format.render(msgs)
         last_reply = max(i for i, m in enumerate(msgs) if m["role"] == "assistant")
         history = [{"role": m["role"], "content": m["content"]} for m in msgs[1:last_reply]]
         if conv["group"]:  # group chats show the other speakers' names, in training and in chat alike
@@ -61,7 +62,7 @@ def test_history_is_cut_oldest_first_to_fit_the_trained_context(twin):
 
 def test_generation_stops_at_the_end_of_turn(twin):
     im_end = twin.tokenizer.convert_tokens_to_ids("<|im_end|>")
-    assert im_end in twin.end_ids
+    assert im_end in twin.format.stop_ids
     text = "".join(twin.stream([{"role": "user", "content": "hola"}], Sampling(temperature=1.0, max_new_tokens=40, seed=3)))
     assert "<|im_end|>" not in text and "<|im_start|>" not in text
 
@@ -72,7 +73,7 @@ def test_bursts_split_on_the_separator():
 
 
 def test_held_out_prompts_take_the_history_before_an_author_reply():
-    prompts = held_out_prompts(conversations()["test"], AUTHOR, 10)
+    prompts = held_out_prompts(conversations()["test"], AUTHOR, SEP, 10)
     assert prompts and all(p["history"] and p["real"] for p in prompts)
     assert prompts[0]["history"][-1]["role"] == "user"
 
@@ -92,8 +93,12 @@ def test_non_interactive_chat_prints_one_line_per_message(trained, capsys, monke
 
 @pytest.mark.parametrize("setup, message", [
     (lambda p: None, "no trained model"),
-    (lambda p: (p / "models" / "tiny").mkdir(parents=True), "no gemelo.json"),
-    (lambda p: ((p / "models" / "tiny").mkdir(parents=True), (p / "models" / "tiny" / "gemelo.json").write_text("{}")),
+    (lambda p: (p / "models" / "tiny").mkdir(parents=True), f"no {CARD}"),
+    (lambda p: ((p / "models" / "tiny").mkdir(parents=True), (p / "models" / "tiny" / CARD).write_text("{}")),
+     "damaged"),
+    (lambda p: (p / "models" / "tiny").mkdir(parents=True) or ModelCard(
+        "tiny", {"source": "tiny:llama", "method": "full", "max_length": 64},
+        {"kind": "chat", "author": AUTHOR, "system_prompt": "", "separator": SEP}).write(p / "models" / "tiny"),
      "incomplete or damaged"),
 ])
 def test_bad_model_folder_is_a_one_line_error(tmp_path, monkeypatch, capsys, setup, message):
@@ -126,7 +131,9 @@ def test_terminal_chat_as_a_person_would(trained):
 
 def test_side_by_side_samples_fidelity_and_comparison_on_the_tiny_model(trained, monkeypatch, capsys):
     """The samples stage is deterministic given the seed; fidelity and compare read it."""
-    from gemelo.pipeline import compare, fidelity, samples
+    from gemelo.chat import samples_stage as samples
+    from gemelo.comparison import compare_stage as compare
+    from gemelo.fidelity import fidelity_stage as fidelity
 
     monkeypatch.chdir(trained)
     cfg = tiny_cfg(["chat.samples=3", "chat.max_new_tokens=8", f"mlflow.tracking_uri=sqlite:///{trained}/mlflow.db"])

@@ -51,7 +51,9 @@ def test_stage_scripts_check_their_arguments(capsys):
     """A stage run by hand with a wrong argument gets a usage line, not a traceback."""
     import pytest
 
-    from gemelo.pipeline import clean, finetune, run
+    from gemelo.cleaning import clean_stage as clean
+    from gemelo.pipeline import run
+    from gemelo.training import finetune_stage as finetune
 
     for stage, argv, usage in ((clean, ["extra"], "[key=value ...]"), (finetune, [], "MODEL [key=value ...]")):
         with pytest.raises(SystemExit) as e:

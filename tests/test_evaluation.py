@@ -9,6 +9,7 @@ import pytest
 import torch
 from _tiny import copy_project, gemelo_cache, in_vocab_config, read_json, tiny_project  # noqa: F401
 
+from gemelo.card import ModelCard
 from gemelo.evaluation import score, summarize
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,7 +129,8 @@ def test_score_ignores_padding_whatever_the_batch(tiny_llama):
 def test_perplexity_stage_writes_base_and_finetuned_metrics(tmp_path, monkeypatch, tiny_project):
     from datasets import load_from_disk
 
-    from gemelo import pipeline
+    from gemelo.evaluation import perplexity_stage
+    from gemelo.training import finetune_stage
     from gemelo.config import load
 
     project = copy_project(tiny_project, tmp_path / "project")
@@ -137,8 +139,8 @@ def test_perplexity_stage_writes_base_and_finetuned_metrics(tmp_path, monkeypatc
     cfg = load(["model.tiny.train.max_steps=2", "model.tiny.train.eval_steps=2", "model.tiny.train.save_steps=2",
                 "evaluate.bootstrap=200", f"mlflow.tracking_uri=sqlite:///{db}"])
     assert list(cfg.model) == ["tiny"]
-    pipeline.finetune(cfg, "tiny")
-    pipeline.perplexity(cfg, "tiny")
+    finetune_stage(cfg, "tiny")
+    perplexity_stage(cfg, "tiny")
 
     out = read_json(project / "metrics/perplexity/tiny.json")
     assert list(out) == ["base", "finetuned"]
@@ -158,7 +160,7 @@ def test_perplexity_stage_writes_base_and_finetuned_metrics(tmp_path, monkeypatc
 
     import mlflow
 
-    info = read_json(project / "models/tiny/gemelo.json")
-    run = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}").get_run(info["mlflow_run_id"])
+    card = ModelCard.read(project / "models/tiny")
+    run = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}").get_run(card.mlflow_run_id)
     assert run.data.metrics["finetuned_ppl"] == pytest.approx(out["finetuned"]["ppl"])
     assert run.data.metrics["base_ppl"] == pytest.approx(out["base"]["ppl"])

@@ -16,6 +16,7 @@ from _tiny import (ROOT, SEP, AUTHOR, copy_project, gemelo_cache, in_vocab_confi
                    tiny_cfg, tiny_mcfg, tiny_project, tokenizer_with_separator)
 
 from gemelo import UserError
+from gemelo.card import ModelCard
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. LoRA on "all-linear": the real linear layers of each architecture, and the trainable-parameter count
@@ -192,7 +193,7 @@ def test_resume_from_checkpoint_matches_uninterrupted_run(tmp_path, monkeypatch,
 
     first = train(RESUME)
     assert first["resumed"] is False and first["steps"] == 4
-    assert read_json(out / "gemelo.json")["method"] == "full"
+    assert ModelCard.read(out).method == "full"
     full_run = _weights(out)
     assert sorted(p.name for p in ckpt.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
 
@@ -276,20 +277,20 @@ def test_two_process_accelerate_launch(tmp_path, tiny_project):
     lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{") and '"train_loss"' in x]
     assert len(lines) == 1 and lines[0]["steps"] == 2 and lines[0]["resumed"] is False
 
-    info = read_json(project / "models/tiny/gemelo.json")
-    assert info["train"]["steps"] == 2
+    card = ModelCard.read(project / "models/tiny")
+    assert card.train["steps"] == 2
     # the data was split across two ranks: 2 steps x 2 ranks x batch 4 = 16 examples = the 8 training
     # examples twice (one process would have seen each once), and tokens are summed over the ranks
     train = load_from_disk(str(project / "data/processed/tiny"))["train"]
     assert len(train) == 8 and train[0]["length"] > 0
-    assert info["train"]["tokens_seen"] == 2 * sum(train["length"])
+    assert card.train["tokens_seen"] == 2 * sum(train["length"])
 
-    # only rank 0 tracked and saved: one MLflow run, and gemelo.json carries its id (rank 1 has none)
+    # only rank 0 tracked and saved: one MLflow run, and the model card carries its id (rank 1 has none)
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
     exp = client.get_experiment_by_name("gemelo")
     runs = client.search_runs([exp.experiment_id])
     assert len(runs) == 1
-    assert info["mlflow_run_id"] == runs[0].info.run_id
+    assert card.mlflow_run_id == runs[0].info.run_id
     assert (project / "models/tiny/model.safetensors").exists()
     assert not list((project / "models").glob("**/*.tmp"))
 
@@ -320,15 +321,11 @@ def test_two_ranks_building_the_tiny_model_into_a_cold_cache(tmp_path, monkeypat
 # ---------------------------------------------------------------------------------------------------------------
 
 def _examples():
-    from gemelo.formatting import examples
-    from _tiny import conversations
+    from _tiny import conversations, tiny_format
 
-    tok = tokenizer_with_separator()
-    mcfg = tiny_mcfg()
-    cfg = tiny_cfg()
-    convs = conversations()["train"]
-    rows = [r for i, c in enumerate(convs) for r in examples(c, i, tok, AUTHOR, mcfg, cfg.format.system_prompt, SEP)]
-    return tok, rows
+    fmt = tiny_format()
+    rows = [r for i, c in enumerate(conversations()["train"]) for r in fmt.examples(c, i, tiny_mcfg().max_length)]
+    return fmt.tokenizer, rows
 
 
 def test_only_replies_and_their_end_of_turn_are_labelled():
@@ -402,7 +399,7 @@ def test_collate_pads_with_ignored_labels_and_no_attention():
 def test_a_lora_model_folder_holds_only_the_adapter_and_reloads_to_the_same_outputs(tmp_path, tiny_project, monkeypatch):
     """Not the whole grown embedding matrix: the separator's trained rows travel in the adapter."""
     from gemelo.models import load_trained
-    from gemelo.pipeline import finetune
+    from gemelo.training import finetune_stage as finetune
 
     project = copy_project(tiny_project, tmp_path / "project")
     monkeypatch.chdir(project)

@@ -81,10 +81,14 @@ def test_page_listens_on_localhost_and_shows_the_reply_as_bubbles(trained, brows
 
 def test_bursts_become_separate_bubbles_and_tabs_do_not_share_history():
     """respond() with a model that writes a burst: one bubble per message, the history per tab."""
+    from types import SimpleNamespace
+
+    from gemelo.formatting import split_messages
     from gemelo.web import Models, build
 
     class Burst:
         separator = "<|msg_sep|>"
+        format = SimpleNamespace(split=lambda text: split_messages(text, "<|msg_sep|>"))
 
         def stream(self, history, sampling):
             yield "jajaja<|msg_sep|>"

@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from gemelo import UserError
-from gemelo.formatting import render, to_messages
-
-USER = "Vos"  # the name the person chatting gets in the plain (GPT-2) format
+from gemelo.formatting import split_messages
 
 
 @dataclass
@@ -31,11 +29,6 @@ class Sampling:
         return cls(**values)
 
 
-def split_messages(text: str, separator: str) -> list[str]:
-    """A reply as the separate messages the author would have sent."""
-    return [part.strip() for part in text.split(separator) if part.strip()]
-
-
 def read_history(path: str | Path) -> list[dict]:
     """A JSON list of {"role": "user"|"assistant", "content": "..."}."""
     try:
@@ -50,14 +43,13 @@ def read_history(path: str | Path) -> list[dict]:
 
 
 class Twin:
-    """A loaded model with the format it was trained with."""
+    """A loaded model with the format it was trained with (its card's ChatFormat)."""
 
-    def __init__(self, model, tokenizer, info: dict):
-        self.model, self.tokenizer, self.info = model, tokenizer, info
-        self.author, self.separator, self.format = info["author"], info["separator"], info["format"]
-        self.system_prompt = info["system_prompt"]
-        self.max_length = int(info["config"]["max_length"])
-        self.end_ids = self._end_of_turn_ids()
+    def __init__(self, model, tokenizer, card):
+        self.model, self.tokenizer, self.card = model, tokenizer, card
+        self.format = card.format_for(tokenizer)
+        self.author, self.separator = self.format.author, self.format.separator
+        self.max_length = card.max_length
         self.lock = threading.Lock()  # one generation at a time per loaded model
 
     @classmethod
@@ -68,56 +60,37 @@ class Twin:
         folder = Path(target) if Path(target).is_dir() else Path("models") / target
         if not folder.is_dir():
             raise UserError(f"no trained model at {folder}: run `dvc repro` first, or pass a model folder")
-        model, tokenizer, info = load_trained(folder, base=base)
-        return cls(model, tokenizer, info)
+        return cls(*load_trained(folder, base=base))
 
-    def _end_of_turn_ids(self) -> list[int]:
-        """The token that closes a reply in this format (what training put the loss on), and EOS."""
-        ids = {self.tokenizer.eos_token_id}
-        if self.format == "chat":
-            text, spans = render(self._messages([{"role": "assistant", "content": "X"}]), self.tokenizer, "chat", self.author)
-            start, end = spans[0]
-            after = text[start + 1:end]
-            if after:
-                ids.add(self.tokenizer.encode(after, add_special_tokens=False)[0])
-        return sorted(i for i in ids if i is not None)
-
-    def _messages(self, history: list[dict]) -> list[dict]:
-        """Chat messages as in training; user entries with a "name" come from a group chat and show it."""
-        group = any("name" in m for m in history)
-        conv = {"group": group, "turns": [
-            {"author": self.author if m["role"] == "assistant" else m.get("name", USER), "text": m["content"]}
-            for m in history]}
-        return to_messages(conv, self.author, self.system_prompt)
-
-    def prompt(self, history: list[dict]) -> str:
+    def prompt(self, history: list[dict], group: bool | None = None) -> str:
         """The text before the author's next reply, rendered exactly as in training."""
-        return render(self._messages(history), self.tokenizer, self.format, self.author, generation_prompt=True)[0]
+        return self.format.prompt(history, group)
 
-    def fit(self, history: list[dict], max_new_tokens: int) -> list[dict]:
+    def fit(self, history: list[dict], max_new_tokens: int, group: bool | None = None) -> list[dict]:
         """Drop the oldest turns until the prompt and the reply fit in the context the model was trained on."""
         history = list(history)
-        while len(history) > 1 and len(self.tokenizer.encode(self.prompt(history), add_special_tokens=False)) \
+        while len(history) > 1 and len(self.tokenizer.encode(self.prompt(history, group), add_special_tokens=False)) \
                 + max_new_tokens > self.max_length:
             history.pop(0)
         return history
 
-    def stream(self, history: list[dict], sampling: Sampling) -> Iterator[str]:
-        """Yields the reply's text as it is generated (separators included, end of turn excluded)."""
+    def stream(self, history: list[dict], sampling: Sampling, group: bool | None = None) -> Iterator[str]:
+        """Yields the reply's text as it is generated (separators included, end of turn excluded); `group`
+        says whether the history's speaker names belong in the text (see ChatFormat.history_messages)."""
         import torch
         from transformers import TextIteratorStreamer
 
-        text = self.prompt(self.fit(history, sampling.max_new_tokens))
+        text = self.prompt(self.fit(history, sampling.max_new_tokens, group), group)
         inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.model.device)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=False)
+        stops = self.format.stop_ids
         kwargs = dict(**inputs, streamer=streamer, max_new_tokens=sampling.max_new_tokens,
-                      eos_token_id=self.end_ids, pad_token_id=self.end_ids[0],
-                      repetition_penalty=sampling.repetition_penalty)
+                      eos_token_id=stops, pad_token_id=stops[0], repetition_penalty=sampling.repetition_penalty)
         if sampling.temperature > 0:
             kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
         else:
             kwargs.update(do_sample=False)
-        ends = [self.tokenizer.decode([i]) for i in self.end_ids]
+        ends = [self.tokenizer.decode([i]) for i in stops]
         with self.lock:
             torch.manual_seed(sampling.seed)
             worker = threading.Thread(target=self.model.generate, kwargs=kwargs)
@@ -129,22 +102,22 @@ class Twin:
                     yield piece
             worker.join()
 
-    def reply(self, history: list[dict], sampling: Sampling) -> list[str]:
+    def reply(self, history: list[dict], sampling: Sampling, group: bool | None = None) -> list[str]:
         """The author's next messages."""
-        return split_messages("".join(self.stream(history, sampling)), self.separator)
+        return self.format.split("".join(self.stream(history, sampling, group)))
 
 
-def held_out_prompts(conversations: list[dict], author: str, n: int) -> list[dict]:
+def held_out_prompts(conversations: list[dict], author: str, separator: str, n: int) -> list[dict]:
     """Up to n (history, real reply) pairs: in each test conversation, the first reply of the author that
-    has something to answer, with everything said before it as the history."""
+    has something to answer, with everything said before it as the history (speakers named, as the plain
+    format shows them), and the real reply as messages."""
     out = []
     for conv in conversations:
         for k, turn in enumerate(conv["turns"]):
             if k and turn["author"] == author:
                 history = [{"role": "assistant", "content": t["text"]} if t["author"] == author else
-                           {"role": "user", "content": t["text"], **({"name": t["author"]} if conv["group"] else {})}
-                           for t in conv["turns"][:k]]
-                out.append({"history": history, "real": turn["text"]})
+                           {"role": "user", "content": t["text"], "name": t["author"]} for t in conv["turns"][:k]]
+                out.append({"history": history, "group": conv["group"], "real": split_messages(turn["text"], separator)})
                 break
         if len(out) == n:
             break
@@ -162,22 +135,44 @@ def side_by_side(tuned: Twin, base: Twin, prompts: list[dict], sampling: Samplin
     rows = []
     for i, p in enumerate(tqdm(prompts, desc="side by side", unit="prompt")):
         s = replace(sampling, seed=sampling.seed + i)
-        rows.append({**p, "base": base.reply(p["history"], s), "finetuned": tuned.reply(p["history"], s)})
+        group = p.get("group")
+        rows.append({**p, "base": base.reply(p["history"], s, group), "finetuned": tuned.reply(p["history"], s, group)})
     return rows
 
 
-def samples_markdown(samples: dict[str, list[dict]], author: str, separator: str) -> str:
-    """metrics/samples.md: what the author really wrote next to what each model wrote."""
-    def show(text):
-        parts = split_messages(text, separator) if isinstance(text, str) else text
-        return " / ".join(parts) if parts else "—"
+def side_by_side_rows(cfg, key: str, prompts_file: str | None = None) -> list[dict]:
+    """The author's real reply, the base model's and the fine-tuned one's, for held-out prompts (or for
+    the lines of the user's own prompts file)."""
+    from gemelo.config import authors, model_config
+    from gemelo.pipeline import CONVERSATIONS, MODELS, read_jsonl
 
-    lines = [f"# What {author} wrote, and what the models wrote\n",
-             "Prompts from held-out test conversations; ` / ` separates messages of one burst.\n"]
-    for key, rows in samples.items():
-        lines.append(f"## {key}\n")
-        for i, r in enumerate(rows, 1):
-            last = r["history"][-1]["content"].replace(separator, " / ") if r["history"] else ""
-            lines += [f"{i}. **last message:** {last}", f"   - **real:** {show(r['real'])}",
-                      f"   - **base:** {show(r['base'])}", f"   - **fine-tuned:** {show(r['finetuned'])}", ""]
-    return "\n".join(lines) + "\n"
+    model_config(cfg, key)
+    if prompts_file:
+        if not Path(prompts_file).is_file():
+            raise UserError(f"prompts file {prompts_file} not found")
+        lines = Path(prompts_file).read_text(encoding="utf-8").splitlines()
+        prompts = [{"history": [{"role": "user", "content": p}], "real": []} for p in lines if p.strip()]
+    else:
+        prompts = held_out_prompts(read_jsonl(CONVERSATIONS / "test.jsonl"), authors(cfg)[0], cfg.group.separator,
+                                   cfg.chat.samples)
+    tuned = Twin.load(str(MODELS / key))
+    return side_by_side(tuned, Twin.load(str(MODELS / key), base=True), prompts, Sampling.from_config(cfg.chat))
+
+
+def samples_stage(cfg, key: str) -> None:
+    """The samples stage: side-by-side replies to metrics/samples/<key>.json (kept out of git by DVC)."""
+    from gemelo.card import ModelCard
+    from gemelo.comparison import samples_markdown
+    from gemelo.config import authors
+    from gemelo.pipeline import METRICS, MODELS, write_json
+    from gemelo.tracking import run as tracked
+
+    rows = side_by_side_rows(cfg, key)
+    write_json(METRICS / "samples" / f"{key}.json", rows)
+    if not cfg.mlflow.log_text:  # chat text stays on this machine's disk unless the user opts in
+        return
+    with tracked(cfg, key, "samples", run_id=ModelCard.read(MODELS / key).mlflow_run_id) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_text(samples_markdown({key: rows}, authors(cfg)[0], cfg.group.separator), "samples.md")

@@ -201,3 +201,13 @@ def clean_path(path: str | Path, names: list[str], redact: dict[str, bool], jobs
     cleaned in two halves at once when jobs > 1."""
     kinds = [k for k, on in redact.items() if on]
     return combine(parse_apply(path, partial(clean_part, names=names, redact=kinds), jobs), names, kinds)
+
+
+def clean_stage(cfg) -> None:
+    """The clean stage: the exports at data.raw to data/interim/messages.jsonl, and metrics/data.json."""
+    from gemelo.config import authors
+    from gemelo.pipeline import MESSAGES, METRICS, write_bytes, write_json
+
+    jsonl, metrics = clean_path(cfg.data.raw, authors(cfg), dict(cfg.data.redact), jobs=2)
+    write_bytes(MESSAGES, *jsonl)
+    write_json(METRICS / "data.json", metrics)

@@ -61,8 +61,6 @@ def _chat(args: argparse.Namespace) -> None:
 
 def interactive(twin, sampling, history: list[dict]) -> None:
     """The terminal chat: streamed replies, one line per message of a burst; /reset, /exit, Ctrl-D."""
-    from gemelo.chat import split_messages
-
     who = twin.author
     print(f"Chateando con {who}. /reset empieza de nuevo, /exit o Ctrl-D para salir.", flush=True)
     while True:
@@ -87,13 +85,13 @@ def interactive(twin, sampling, history: list[dict]) -> None:
             sys.stdout.write(piece.replace(twin.separator, f"\n{who}> "))
             sys.stdout.flush()
         print(flush=True)
-        history.append({"role": "assistant", "content": twin.separator.join(split_messages(text, twin.separator))})
+        history.append({"role": "assistant", "content": twin.separator.join(twin.format.split(text))})
 
 
 def _samples(args: argparse.Namespace) -> None:
-    from gemelo.chat import samples_markdown
+    from gemelo.chat import side_by_side_rows
+    from gemelo.comparison import samples_markdown
     from gemelo.config import authors, load
-    from gemelo.pipeline import side_by_side_rows
 
     cfg = load()
     rows = side_by_side_rows(cfg, args.model, prompts_file=args.prompts)

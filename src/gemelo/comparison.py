@@ -88,3 +88,30 @@ def write_comparison(models: list[str], metrics: Path) -> None:
     fig.tight_layout()
     fig.savefig(metrics / "compare.png", dpi=120)
     plt.close(fig)
+
+
+def samples_markdown(samples: dict[str, list[dict]], author: str, separator: str) -> str:
+    """metrics/samples.md: what the author really wrote next to what each model wrote."""
+    def show(parts: list[str]) -> str:
+        return " / ".join(parts) if parts else "—"
+
+    lines = [f"# What {author} wrote, and what the models wrote\n",
+             "Prompts from held-out test conversations; ` / ` separates messages of one burst.\n"]
+    for key, rows in samples.items():
+        lines.append(f"## {key}\n")
+        for i, r in enumerate(rows, 1):
+            last = r["history"][-1]["content"].replace(separator, " / ") if r["history"] else ""
+            lines += [f"{i}. **last message:** {last}", f"   - **real:** {show(r['real'])}",
+                      f"   - **base:** {show(r['base'])}", f"   - **fine-tuned:** {show(r['finetuned'])}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def compare_stage(cfg) -> None:
+    """The compare stage: one table, plot and PNG across the selected models, and the samples side by side."""
+    from gemelo.config import authors
+    from gemelo.pipeline import METRICS
+
+    write_comparison(sorted(cfg.model), METRICS)
+    rows = {k: json.loads(f.read_text(encoding="utf-8")) for k in sorted(cfg.model)
+            if (f := METRICS / "samples" / f"{k}.json").exists()}
+    (METRICS / "samples.md").write_text(samples_markdown(rows, authors(cfg)[0], cfg.group.separator), encoding="utf-8")

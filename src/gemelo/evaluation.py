@@ -62,3 +62,33 @@ def evaluate(model, dataset, batch_size: int, n_boot: int, seed: int) -> dict:
     nll, tokens = score(model, dataset, batch_size)
     return summarize(nll, tokens, np.array(dataset["reply_bytes"]), np.array(dataset["reply_words"]),
                      np.array(dataset["conv_id"]), n_boot, seed)
+
+
+def perplexity_stage(cfg, key: str) -> None:
+    """The perplexity stage: base against fine-tuned on the test split, to metrics/perplexity/<key>.json."""
+    import json
+
+    from datasets import load_from_disk
+
+    from gemelo import UserError
+    from gemelo.config import model_config
+    from gemelo.models import load_trained
+    from gemelo.pipeline import METRICS, MODELS, PROCESSED, write_json
+    from gemelo.tracking import run as tracked
+
+    model_config(cfg, key)
+    test = load_from_disk(str(PROCESSED / key))["test"]
+    if len(test) == 0:
+        raise UserError("the test split is empty: the chats are too short to hold out conversations")
+    args = dict(batch_size=cfg.evaluate.batch_size, n_boot=cfg.evaluate.bootstrap, seed=cfg.train.seed)
+    tuned, _, card = load_trained(MODELS / key)
+    tuned_scores = evaluate(tuned, test, **args)
+    del tuned  # one model in memory at a time
+    result = {"base": evaluate(load_trained(MODELS / key, base=True)[0], test, **args), "finetuned": tuned_scores}
+    write_json(METRICS / "perplexity" / f"{key}.json", result)
+    with tracked(cfg, key, "perplexity", run_id=card.mlflow_run_id) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"{v}_{m}": result[v][m] for v in result for m in ("ppl", "bpb", "word_ppl")})
+    print(json.dumps(result))

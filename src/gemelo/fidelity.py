@@ -155,7 +155,7 @@ def training_texts(conversations: list[dict], author: str, separator: str) -> tu
 
 def fidelity(samples: list[dict], train_convs: list[dict], author: str, separator: str, seed: int = 0) -> dict:
     """Profiles, distances and attribution for the real replies and each model's, from the samples stage."""
-    real = [[m.strip() for m in s["real"].split(separator) if m.strip()] for s in samples]
+    real = [s["real"] for s in samples]
     texts, labels = training_texts(train_convs, author, separator)
     judge = Attributor(seed).fit(texts, labels)
     result = {"real": {"profile": profile(real), "attributed_to_author": judge.author_rate(real)}}
@@ -179,3 +179,30 @@ def summary(result: dict) -> dict:
               for k in result["base"]["distances"] if not math.isnan(result["base"]["distances"][k])]
     out["finetuned_closer_on"] = f"{sum(closer)}/{len(closer)}"
     return out
+
+
+def fidelity_stage(cfg, key: str) -> None:
+    """The fidelity stage: how much the samples stage's replies read like the author's, to
+    metrics/fidelity/<key>.json."""
+    import json
+
+    from gemelo import UserError
+    from gemelo.card import ModelCard
+    from gemelo.config import authors, model_config
+    from gemelo.pipeline import CONVERSATIONS, METRICS, MODELS, read_jsonl, write_json
+    from gemelo.tracking import run as tracked
+
+    model_config(cfg, key)
+    samples_file = METRICS / "samples" / f"{key}.json"
+    if not samples_file.exists():
+        raise UserError(f"{samples_file} not found: run the samples stage first (`dvc repro samples@{key}`)")
+    rows = json.loads(samples_file.read_text(encoding="utf-8"))
+    result = fidelity(rows, read_jsonl(CONVERSATIONS / "train.jsonl"), authors(cfg)[0], cfg.group.separator,
+                      seed=cfg.train.seed)
+    result["summary"] = summary(result)
+    write_json(METRICS / "fidelity" / f"{key}.json", result)
+    with tracked(cfg, key, "fidelity", run_id=ModelCard.read(MODELS / key).mlflow_run_id) as active:
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"fidelity_{k}": v for k, v in result["summary"].items() if isinstance(v, float)})

@@ -108,3 +108,17 @@ def group(messages: list[dict], author: str, cfg) -> tuple[dict[str, list[dict]]
         "author_turns": {s: sum(t["author"] == author for c in v for t in c["turns"]) for s, v in splits.items()},
     }
     return splits, metrics
+
+
+def group_stage(cfg) -> None:
+    """The group stage: data/interim/messages.jsonl to conversations per split, and metrics/group.json."""
+    from gemelo import UserError
+    from gemelo.config import authors
+    from gemelo.pipeline import CONVERSATIONS, MESSAGES, METRICS, read_jsonl, write_json, write_jsonl
+
+    splits, metrics = group(read_jsonl(MESSAGES), authors(cfg)[0], cfg.group)
+    if not splits["train"]:
+        raise UserError("no conversation with the author left to train on: check data.author and group settings")
+    for name, convs in splits.items():
+        write_jsonl(CONVERSATIONS / f"{name}.jsonl", convs)
+    write_json(METRICS / "group.json", metrics)

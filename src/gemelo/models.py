@@ -194,27 +194,22 @@ def load_base(mcfg, tokenizer, training: bool = False):
     return model
 
 
-
 def load_trained(model_dir: Path, base: bool = False):
-    """A fine-tuned model folder (adapter on its base, or full weights), its tokenizer and its format record;
-    with base=True, the base model it was trained from, prepared exactly the same way (for comparisons)."""
-    import json
-
+    """A fine-tuned model folder (adapter on its base, or full weights), its tokenizer and its card; with
+    base=True, the base model it was trained from, prepared exactly the same way (for comparisons)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from gemelo.card import ModelCard
     from gemelo.config import Params
 
     model_dir = Path(model_dir)
-    info_file = model_dir / "gemelo.json"
-    if not info_file.exists():
-        raise UserError(f"{model_dir} is not a trained gemelo model (no gemelo.json): run `dvc repro` first")
+    card = ModelCard.read(model_dir)
+    mcfg = Params(card.config)
     try:
-        info = json.loads(info_file.read_text(encoding="utf-8"))
-        mcfg = Params(info["config"])
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         if base:
             model = load_base(mcfg, tokenizer)
-        elif info["method"] == "full":
+        elif card.method == "full":
             model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype(mcfg), device_map=device_map())
         else:
             from peft import PeftModel
@@ -223,4 +218,4 @@ def load_trained(model_dir: Path, base: bool = False):
     except (OSError, ValueError, KeyError) as e:
         raise UserError(f"{model_dir} is incomplete or damaged ({type(e).__name__}): run `dvc repro` again") from None
     model.eval()
-    return model, tokenizer, info
+    return model, tokenizer, card

@@ -19,8 +19,6 @@ from gemelo import UserError
 from gemelo.models import load_base, load_tokenizer
 from gemelo.tracking import is_main_process
 
-FORMAT_FILE = "gemelo.json"
-
 
 def collate(batch: list[dict], pad_id: int) -> dict:
     """Pad to the longest example in the batch; padding is masked out of attention and labels."""
@@ -167,8 +165,10 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
 
 
 def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metrics: dict) -> None:
-    """The model folder: weights or adapter, tokenizer, and gemelo.json with the exact format used."""
+    """The model folder: weights or adapter, tokenizer, and the card that says how to use them."""
+    from gemelo.card import ModelCard
     from gemelo.config import authors, plain
+    from gemelo.formatting import settings
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -177,9 +177,22 @@ def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metri
     else:  # the adapter and the separator's rows only: load_base rebuilds the grown embeddings the same way
         trainer.model.save_pretrained(str(out_dir), save_embedding_layers=False)
     tokenizer.save_pretrained(str(out_dir))
-    info = {
-        "model": mcfg.key, "config": plain(mcfg),
-        "author": authors(cfg)[0], "system_prompt": cfg.format.system_prompt, "separator": cfg.group.separator,
-        "format": mcfg.format, "method": mcfg.method, "mlflow_run_id": run_id, "train": metrics,
-    }
-    (out_dir / FORMAT_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
+    ModelCard(model=mcfg.key, config=plain(mcfg), chat_format=settings(cfg, mcfg, authors(cfg)[0]),
+              mlflow_run_id=run_id, train=metrics).write(out_dir)
+
+
+def finetune_stage(cfg, key: str) -> None:
+    """The finetune stage: train one model on its formatted data, save it to models/<key>, log to MLflow."""
+    from gemelo.config import model_config
+    from gemelo.pipeline import CHECKPOINTS, MODELS, PROCESSED
+    from gemelo.tracking import run as tracked
+
+    mcfg = model_config(cfg, key)
+    with tracked(cfg, key, "finetune") as active:
+        metrics = finetune(cfg, mcfg, PROCESSED / key, MODELS / key, CHECKPOINTS / key,
+                           run_id=active.info.run_id if active else None)
+        if active:
+            import mlflow
+
+            mlflow.log_metrics({f"final_{k}": float(v) for k, v in metrics.items()})
+            print(json.dumps(metrics))

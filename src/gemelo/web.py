@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 from gemelo import UserError
-from gemelo.chat import Sampling, Twin, split_messages
+from gemelo.card import ModelCard
+from gemelo.chat import Sampling, Twin
 
 
 class Models:
@@ -30,7 +31,7 @@ class Models:
 
 
 def trained_models(root: Path = Path("models")) -> list[str]:
-    return sorted(p.name for p in root.glob("*") if (p / "gemelo.json").exists())
+    return sorted(p.name for p in root.glob("*") if ModelCard.exists(p))
 
 
 def build(models: Models, sampling: Sampling):
@@ -49,9 +50,9 @@ def build(models: Models, sampling: Sampling):
         reply = ""
         for piece in twin.stream(history, s):
             reply += piece
-            parts = split_messages(reply, twin.separator) or [""]
+            parts = twin.format.split(reply) or [""]
             yield "", chat + [{"role": "assistant", "content": p} for p in parts], history
-        parts = split_messages(reply, twin.separator)
+        parts = twin.format.split(reply)
         chat = chat + [{"role": "assistant", "content": p} for p in parts]
         yield "", chat, history + [{"role": "assistant", "content": twin.separator.join(parts)}]
 
