@@ -180,9 +180,23 @@ def _weights(model_dir: Path) -> dict[str, torch.Tensor]:
     return load_file(str(model_dir / "model.safetensors"))
 
 
-def test_resume_from_checkpoint_matches_uninterrupted_run(tmp_path, monkeypatch, tiny_project):
+def _stop_after(step: int, monkeypatch) -> None:
+    """The next training run stops (as a kill would) once `step` is done, before anything later is saved."""
+    from transformers import TrainerCallback
+
+    from gemelo import training
+
+    class Stop(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == step:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "throughput_callback", Stop)
+
+
+def test_resume_from_checkpoint_matches_uninterrupted_run(tmp_path, monkeypatch, tiny_project, capsys):
     from gemelo.pipeline import CHECKPOINTS, MODELS, PROCESSED
-    from gemelo.training import finetune
+    from gemelo.training import COMPLETE, finetune
 
     copy_project(tiny_project, tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -195,39 +209,83 @@ def test_resume_from_checkpoint_matches_uninterrupted_run(tmp_path, monkeypatch,
     assert first["resumed"] is False and first["steps"] == 4
     assert ModelCard.read(out).method == "full"
     full_run = _weights(out)
-    assert sorted(p.name for p in ckpt.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    assert not ckpt.exists()  # a finished run leaves nothing to resume
 
-    # interrupted after step 2: the last checkpoint and the model folder are gone
-    shutil.rmtree(ckpt / "checkpoint-4")
+    # killed during step 3, and again while writing checkpoint-4: checkpoint-2 is whole, checkpoint-4 is not
     shutil.rmtree(out)
+    with monkeypatch.context() as m:
+        _stop_after(3, m)
+        with pytest.raises(KeyboardInterrupt):
+            train(RESUME)
+    assert (ckpt / "checkpoint-2" / COMPLETE).exists() and not out.exists()
+    (ckpt / "checkpoint-4").mkdir()
+    (ckpt / "checkpoint-4" / "model.safetensors").write_bytes(b"\x00" * 10)
+    capsys.readouterr()
     again = train(RESUME)
+    assert "checkpoint-4, a checkpoint the Trainer had not finished writing" in capsys.readouterr().err
     assert again["resumed"] is True and again["steps"] == 4
     resumed = _weights(out)
     assert resumed.keys() == full_run.keys()
     for name in full_run:
-        assert torch.allclose(resumed[name], full_run[name], rtol=1e-5, atol=1e-6), name
-    # resume restores the counters too
-    assert again["tokens_seen"] == first["tokens_seen"]
+        assert torch.equal(resumed[name], full_run[name]), name
+    assert again["tokens_seen"] == first["tokens_seen"]  # resume restores the counters too
 
-    # a different configuration must never resume from these checkpoints
+    # a finished run is trained afresh the next time (dvc repro -f, or a code change), never "resumed"
+    rerun = train(RESUME)
+    assert rerun["resumed"] is False and rerun["steps"] == 4
+    assert all(torch.equal(_weights(out)[n], full_run[n]) for n in full_run)
+
+    # a different configuration never resumes from another's checkpoints
+    with monkeypatch.context() as m:
+        _stop_after(3, m)
+        with pytest.raises(KeyboardInterrupt):
+            train(RESUME)
     stamp = (ckpt / "fingerprint").read_text()
     changed = train(RESUME + ["model.tiny.train.learning_rate=0.01"])
     assert changed["resumed"] is False and changed["steps"] == 4
-    assert (ckpt / "fingerprint").read_text() != stamp
     other = _weights(out)
     assert any(not torch.allclose(other[n], full_run[n]) for n in full_run)
+    assert not ckpt.exists() and stamp
 
 
-def test_prepare_checkpoints_only_resumes_a_matching_fingerprint(tmp_path):
-    from gemelo.training import prepare_checkpoints
+def test_resumed_twice_in_the_middle_of_epochs_it_ends_as_an_uninterrupted_run(tmp_path, monkeypatch, tiny_project):
+    """8 examples in batches of 4: two steps an epoch; checkpoints after every step, so each stop below
+    resumes in the middle of an epoch, where the epoch's order must be the one the first run drew."""
+    from gemelo.pipeline import CHECKPOINTS, MODELS, PROCESSED
+    from gemelo.training import finetune
+
+    copy_project(tiny_project, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    every_step = ["model.tiny.train.max_steps=7", "model.tiny.train.save_steps=1", "model.tiny.train.eval_steps=7"]
+
+    def train():
+        return finetune(tiny_cfg(), tiny_mcfg(every_step), PROCESSED / "tiny", MODELS / "tiny", CHECKPOINTS / "tiny")
+
+    train()
+    whole = _weights(MODELS / "tiny")
+    for stop in (2, 4):  # resumes from checkpoint-1, then from checkpoint-3
+        with monkeypatch.context() as m:
+            _stop_after(stop, m)
+            with pytest.raises(KeyboardInterrupt):
+                train()
+    assert train()["resumed"] is True
+    assert all(torch.equal(_weights(MODELS / "tiny")[n], whole[n]) for n in whole)
+
+
+def test_prepare_checkpoints_only_resumes_a_complete_checkpoint_of_the_same_run(tmp_path, capsys):
+    from gemelo.training import COMPLETE, prepare_checkpoints
 
     ckpt = tmp_path / "ckpt"
-    assert prepare_checkpoints(ckpt, "aaaa") is False  # nothing there yet
-    (ckpt / "checkpoint-2").mkdir()
-    assert prepare_checkpoints(ckpt, "aaaa") is True
-    assert prepare_checkpoints(ckpt, "bbbb") is False  # stale: removed
-    assert not (ckpt / "checkpoint-2").exists() and (ckpt / "fingerprint").read_text() == "bbbb"
-    assert prepare_checkpoints(ckpt, "bbbb") is False  # stamp matches but no checkpoint
+    assert prepare_checkpoints(ckpt, "aaaa") is None  # nothing there yet
+    for step in (2, 10):
+        (ckpt / f"checkpoint-{step}").mkdir()
+        (ckpt / f"checkpoint-{step}" / COMPLETE).touch()
+    (ckpt / "checkpoint-12").mkdir()  # killed while the Trainer wrote it
+    assert prepare_checkpoints(ckpt, "aaaa") == ckpt / "checkpoint-10"  # by step, not by name
+    assert not (ckpt / "checkpoint-12").exists() and "checkpoint-12" in capsys.readouterr().err
+    assert prepare_checkpoints(ckpt, "bbbb") is None  # another configuration's: removed
+    assert not list(ckpt.glob("checkpoint-*")) and (ckpt / "fingerprint").read_text() == "bbbb"
+    assert prepare_checkpoints(ckpt, "bbbb") is None  # stamp matches but no checkpoint
 
 
 def test_fingerprint_changes_with_the_data_not_just_its_size(tmp_path):

@@ -22,6 +22,13 @@ class Sampling:
     max_new_tokens: int = 64
     seed: int = 1234
 
+    def __post_init__(self) -> None:
+        """The same ranges as the chat: settings in conf/ (a zero budget or penalty would never end)."""
+        from gemelo.config import check_value
+
+        for name in self.__dataclass_fields__:
+            check_value(f"chat.{name}", getattr(self, name))
+
     @classmethod
     def from_config(cls, chat_cfg, **overrides) -> "Sampling":
         values = {k: chat_cfg[k] for k in cls.__dataclass_fields__ if k in chat_cfg}
@@ -31,14 +38,19 @@ class Sampling:
 
 def read_history(path: str | Path) -> list[dict]:
     """A JSON list of {"role": "user"|"assistant", "content": "..."}."""
+    shape = f"{path} must be a JSON list of {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}"
     try:
         history = json.loads(Path(path).read_text(encoding="utf-8"))
-        assert isinstance(history, list) and all(m["role"] in ("user", "assistant") and isinstance(m["content"], str)
-                                                  for m in history)
     except FileNotFoundError:
         raise UserError(f"history file {path} not found") from None
-    except (ValueError, AssertionError, KeyError, TypeError):
-        raise UserError(f"{path} must be a JSON list of {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}") from None
+    except OSError as e:
+        raise UserError(f"cannot read the history file {path} ({e.strerror or e})") from None
+    except ValueError:
+        raise UserError(shape) from None
+    if not isinstance(history, list) or not all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+            for m in history):
+        raise UserError(shape)
     return history
 
 
@@ -66,12 +78,40 @@ class Twin:
         """The text before the author's next reply, rendered exactly as in training."""
         return self.format.prompt(history, group)
 
+    def _tokens(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False)
+
     def fit(self, history: list[dict], max_new_tokens: int, group: bool | None = None) -> list[dict]:
-        """Drop the oldest turns until the prompt and the reply fit in the context the model was trained on."""
+        """The newest turns whose prompt leaves room for the reply in the context the model was trained on;
+        a last message longer than that keeps its end.
+
+        Each message is tokenized once and the oldest are dropped by their counts (plus their share of the
+        template's tokens), so a long history costs time in proportion to its length; the prompt is then
+        rendered to check, dropping one more turn while it does not fit.
+        """
+        budget = self.max_length - max_new_tokens
+        if budget < 8:
+            raise UserError(f"max_new_tokens={max_new_tokens} leaves no room for the conversation in the "
+                            f"{self.max_length} tokens the model was trained on: ask for fewer")
         history = list(history)
-        while len(history) > 1 and len(self.tokenizer.encode(self.prompt(history, group), add_special_tokens=False)) \
-                + max_new_tokens > self.max_length:
+        if not history:
+            return history
+        sizes = [len(self._tokens(m["content"])) for m in history]
+        total = len(self._tokens(self.prompt(history, group)))
+        per_turn = max(0, total - sum(sizes)) / (len(history) + 1)  # role headers, names, separators
+        start = 0
+        while start < len(history) - 1 and total > budget:
+            total -= sizes[start] + per_turn
+            start += 1
+        history = history[start:]
+        while len(history) > 1 and len(self._tokens(self.prompt(history, group))) > budget:
             history.pop(0)
+        for _ in range(3):  # one message alone too long: keep its end (a cut may re-tokenize a little longer)
+            excess = len(self._tokens(self.prompt(history, group))) - budget
+            if excess <= 0:
+                break
+            ids = self._tokens(history[-1]["content"])
+            history[-1] = {**history[-1], "content": self.tokenizer.decode(ids[min(len(ids), excess + 1):])}
         return history
 
     def stream(self, history: list[dict], sampling: Sampling, group: bool | None = None) -> Iterator[str]:

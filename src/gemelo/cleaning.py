@@ -51,12 +51,13 @@ class Redactor:
         wanted = set(kinds)
         self.kinds = [k for k in PATTERNS if k in wanted]
         self.seen: dict[tuple[str, str], str] = {}
+        self.numbered: Counter = Counter()  # placeholders given so far, per label: one pass, however many values
 
     def _placeholder(self, label: str, value: str) -> str:
         key = (label, value)
         if key not in self.seen:
-            n = sum(1 for lab, _ in self.seen if lab == label) + 1
-            self.seen[key] = f"<{label}_{n}>"
+            self.numbered[label] += 1
+            self.seen[key] = f"<{label}_{self.numbered[label]}>"
         return self.seen[key]
 
     def __call__(self, text: str) -> str:
@@ -106,6 +107,7 @@ class Part:
         self.kept = 0  # messages kept: lines of the part's JSON Lines
         self.candidates: list[tuple[int, str]] = []  # (line, text) that may need redaction
         self.lines_read = lines_read
+        self.replaced = 0  # bad bytes of a UTF-8 export read as U+FFFD
         self.lines_kept = 0
         self.dropped: Counter = Counter()  # lines, by reason
         self.kinds: Counter = Counter()  # messages, by kind
@@ -118,6 +120,7 @@ def clean_part(parsed: Parsed, names: list[str], redact: Iterable[str]) -> tuple
     """The text messages that say something, as JSON Lines with every author's names unified to the first
     (not yet redacted), and their counts."""
     part = Part(lines_read=parsed.lines_read)
+    part.replaced = parsed.replaced
     pieces = []
     redactor = Redactor(redact)
     for c in parsed.columns():
@@ -158,6 +161,7 @@ def combine(results: list[tuple[Buffer, Part]], names: list[str], redact: Iterab
         total.lines_read += p.lines_read
         total.lines_kept += p.lines_kept
         total.edited += p.edited
+        total.replaced += p.replaced
         for name in ("dropped", "kinds", "writers", "authors"):  # Counters
             getattr(total, name).update(getattr(p, name))
     check_authors(total.writers, names)
@@ -183,7 +187,8 @@ def combine(results: list[tuple[Buffer, Part]], names: list[str], redact: Iterab
         "messages_kept": sum(total.authors.values()),
         "messages_by_author": dict(total.authors.most_common()),
         "edited": total.edited,
-        "redacted": dict(sorted(Counter(label for label, _ in redactor.seen).items())),
+        "bad_bytes_replaced": total.replaced,
+        "redacted": dict(sorted(redactor.numbered.items())),
     }
     assert metrics["lines_kept"] + sum(total.dropped.values()) == total.lines_read, "line accounting is off"
     return chunks, metrics

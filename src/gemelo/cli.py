@@ -11,10 +11,13 @@ from gemelo import UserError
 def _parse(args: argparse.Namespace) -> None:
     from gemelo.parsing import jsonl, parse_apply
 
-    parts = parse_apply(args.path, lambda parsed: (jsonl(parsed), None), jobs=2)  # all parsed before any is written
+    parts = parse_apply(args.path, lambda parsed: (jsonl(parsed), parsed.replaced), jobs=2)  # all parsed first
     sys.stdout.flush()
     sys.stdout.buffer.writelines(out for out, _ in parts)
     sys.stdout.buffer.flush()
+    if replaced := sum(n for _, n in parts):
+        print(f"gemelo: {replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)",
+              file=sys.stderr)
 
 
 def _params(args: argparse.Namespace) -> None:

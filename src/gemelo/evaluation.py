@@ -77,9 +77,10 @@ def perplexity_stage(cfg, key: str) -> None:
     from gemelo.tracking import run as tracked
 
     model_config(cfg, key)
-    test = load_from_disk(str(PROCESSED / key))["test"]
-    if len(test) == 0:
+    data = load_from_disk(str(PROCESSED / key))
+    if "test" not in data:
         raise UserError("the test split is empty: the chats are too short to hold out conversations")
+    test = data["test"]
     args = dict(batch_size=cfg.evaluate.batch_size, n_boot=cfg.evaluate.bootstrap, seed=cfg.train.seed)
     tuned, _, card = load_trained(MODELS / key)
     tuned_scores = evaluate(tuned, test, **args)

@@ -70,6 +70,9 @@ class ChatFormat:
                  template_kwargs: dict | None = None):
         if kind not in ("chat", "plain"):
             raise UserError(f"format must be chat or plain, not {kind!r} (conf/model/<key>.yaml)")
+        if kind == "chat" and not tokenizer.chat_template:
+            raise UserError("the tokenizer has no chat template (chat_template.jinja): a damaged model folder? "
+                            "Run `dvc repro` again; for a model without one, set format: plain")
         self.tokenizer, self.kind, self.author = tokenizer, kind, author
         self.system_prompt, self.separator = system_prompt, separator
         self.template_kwargs = dict(template_kwargs or {})
@@ -234,9 +237,13 @@ def format_stage(cfg, key: str) -> None:
         rows = []
         for i, conv in enumerate(read_jsonl(CONVERSATIONS / f"{split}.jsonl")):
             rows += fmt.examples(conv, i, mcfg.max_length)
-        columns = ["input_ids", "labels", "conv_id", "length", "reply_bytes", "reply_words"]
-        parts[split] = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
         counts[split] = {"examples": len(rows), "tokens": sum(r["length"] for r in rows),
                          "trained_tokens": sum(sum(x != -100 for x in r["labels"]) for r in rows)}
+        if rows:  # an empty split is left out: `datasets` cannot read an empty one back
+            columns = ["input_ids", "labels", "conv_id", "length", "reply_bytes", "reply_words"]
+            parts[split] = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
+        elif split != "validation":
+            raise UserError(f"no {split} example left for {key}: no reply of the author fits in "
+                            f"model.{key}.max_length={mcfg.max_length} tokens with its context; raise max_length")
     DatasetDict(parts).save_to_disk(str(PROCESSED / key))
     write_json(METRICS / "tokens" / f"{key}.json", counts)

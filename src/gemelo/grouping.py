@@ -119,6 +119,9 @@ def group_stage(cfg) -> None:
     splits, metrics = group(read_jsonl(MESSAGES), authors(cfg)[0], cfg.group)
     if not splits["train"]:
         raise UserError("no conversation with the author left to train on: check data.author and group settings")
+    if not splits["test"]:
+        raise UserError("no conversation left to test on (each chat needs at least 3 with the author): add chats, "
+                        "or raise group.test")
     for name, convs in splits.items():
         write_jsonl(CONVERSATIONS / f"{name}.jsonl", convs)
     write_json(METRICS / "group.json", metrics)

@@ -197,6 +197,7 @@ def load_base(mcfg, tokenizer, training: bool = False):
 def load_trained(model_dir: Path, base: bool = False):
     """A fine-tuned model folder (adapter on its base, or full weights), its tokenizer and its card; with
     base=True, the base model it was trained from, prepared exactly the same way (for comparisons)."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from gemelo.card import ModelCard
@@ -215,7 +216,7 @@ def load_trained(model_dir: Path, base: bool = False):
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(load_base(mcfg, tokenizer), model_dir)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, SafetensorError) as e:
         raise UserError(f"{model_dir} is incomplete or damaged ({type(e).__name__}): run `dvc repro` again") from None
     model.eval()
     return model, tokenizer, card

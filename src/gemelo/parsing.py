@@ -69,7 +69,10 @@ class Parsed:
     """The messages of one or more exports, and the line accounting: lines_read == sum(m.lines) + stray_lines.
 
     A Parsed made by parse_text/parse_path may hold its messages as columns (`_parts`: lists of Messages and
-    _Block columns) until `messages` is first read; then they are built once and kept."""
+    _Block columns) until `messages` is first read; then they are built once and kept. `replaced` counts the
+    bytes of a UTF-8 export that were not UTF-8 and were read as U+FFFD (a damaged file keeps its other lines)."""
+
+    replaced = 0
 
     def __init__(self, messages: list[Message], lines_read: int, stray_lines: int):
         self.messages = messages
@@ -1027,15 +1030,23 @@ def _general_plan(hdrs, dch, tch, auth, bodies, dcache, tcache):
 # --------------------------------------------------------------------------------------------------
 _WHAT_TO_PASS = "pass the .txt or .zip that WhatsApp's 'Export chat' gives (or a folder of them)"
 _CHAT_NAMES = ("whatsapp chat with ", "chat de whatsapp con ", "whatsapp chat - ", "chat de whatsapp - ")
+# A zip member is refused before it is read when it would unpack to more than this, or to more than this many
+# times its packed size: generous for real exports (years of chat are tens of MB; text packs 3-10 times),
+# fatal to a zip bomb, which would otherwise fill the memory.
+ZIP_MAX_BYTES = 512 << 20
+ZIP_MAX_RATIO = 100
 
 
 def _one_line(s: object) -> str:
     return " ".join(str(s).split())
 
 
-def _decode(data: bytes, where: str) -> bytes:
-    """An export's text as UTF-8 bytes (UTF-8 with or without BOM, UTF-16 with or without BOM, else cp1252
-    or latin-1 where that yields message lines). Raises UserError for empty, binary or undecodable input."""
+def _decode(data: bytes, where: str) -> tuple[bytes, int]:
+    """An export's text as UTF-8 bytes, and how many bad bytes were replaced: UTF-8 with or without BOM,
+    UTF-16 with or without BOM, else cp1252 or latin-1 where that yields message lines. A file that is
+    UTF-8 but for a few bad bytes (most of its non-ASCII bytes are good UTF-8) stays UTF-8, each bad
+    sequence read as U+FFFD, so every other line is exact. Raises UserError for empty, binary or
+    undecodable input."""
     skip = 3 if data.startswith(b"\xef\xbb\xbf") else 2 if data.startswith((b"\xff\xfe", b"\xfe\xff")) else 0
     if not (data[skip : skip + 4096].strip(b" \t\r\n\x00") or data[skip:].strip(b" \t\r\n\x00")):
         raise UserError(f"{where}: the file is empty; export the chat again from WhatsApp and {_WHAT_TO_PASS}")
@@ -1065,18 +1076,23 @@ def _decode(data: bytes, where: str) -> bytes:
             ) from None
         if "\x00" in text:
             raise binary
-        return text.encode("utf-8", "surrogatepass")
+        return text.encode("utf-8", "surrogatepass"), 0
     if _is_utf8(data):
         if b"\x00" in data:
             raise binary
-        return data
+        return data, 0
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(data.translate(None, bytes(range(128))))  # the bytes left once ASCII is deleted
+    if non_ascii - bad > bad and b"\x00" not in data:
+        return text.encode("utf-8"), bad
     for enc in ("cp1252", "latin-1"):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
         if _has_headers(text):
-            return text.encode("utf-8")
+            return text.encode("utf-8"), 0
     raise UserError(
         f"{where}: not a readable WhatsApp chat export (not UTF-8/UTF-16 text, no message lines found); "
         f"{_WHAT_TO_PASS}"
@@ -1111,9 +1127,11 @@ def _size(parsed: Parsed) -> int:
 
 
 def _parse_bytes(data: bytes, where: str, chat: str) -> Parsed:
-    parsed = _parse(_decode(data, where), chat)
+    text, replaced = _decode(data, where)
+    parsed = _parse(text, chat)
     if not _size(parsed):
         raise _no_headers(where)
+    parsed.replaced = replaced
     return parsed
 
 
@@ -1148,7 +1166,7 @@ def _parse_zip(path: Path, data: bytes, chat: str) -> Parsed:
                     f"{path}: the zip holds no chat text file (_chat.txt or 'WhatsApp Chat with ….txt'); "
                     f"export the chat again from WhatsApp and pass that zip"
                 )
-            blobs = [(n, zf.read(n)) for n in members]
+            blobs = [(n, _read_member(zf, zf.getinfo(n), path)) for n in members]
     except UserError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError, NotImplementedError) as e:
@@ -1162,10 +1180,24 @@ def _parse_zip(path: Path, data: bytes, chat: str) -> Parsed:
     return out
 
 
+def _read_member(zf, info, path: Path) -> bytes:
+    """A zip member's bytes, refused in one line (before or, if its header lies, while reading) when too big."""
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > ZIP_MAX_BYTES or (info.file_size > 1 << 20 and ratio > ZIP_MAX_RATIO):
+        raise UserError(f"{path}: {info.filename} would unpack to {info.file_size:,} bytes ({ratio:.0f} times its "
+                        f"packed size): not a WhatsApp export; unzip it yourself if you trust it")
+    with zf.open(info) as f:
+        data = f.read(ZIP_MAX_BYTES + 1)
+    if len(data) > ZIP_MAX_BYTES:
+        raise UserError(f"{path}: {info.filename} unpacks to more than {ZIP_MAX_BYTES:,} bytes: not a WhatsApp export")
+    return data
+
+
 def _merge(into: Parsed, part: Parsed) -> None:
     into._parts.extend(part._chunks())
     into.lines_read += part.lines_read
     into.stray_lines += part.stray_lines
+    into.replaced += part.replaced
 
 
 def _parse_file(path: Path, chat: str) -> Parsed:

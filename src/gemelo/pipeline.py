@@ -25,13 +25,31 @@ CHECKPOINTS = Path("checkpoints")
 METRICS = Path("metrics")
 
 
+TMP = ".tmp"  # what a stage writes its outputs under before renaming them into place
+
+
 def write_bytes(path: Path, *chunks: bytes | memoryview) -> None:
-    """Write through a temporary file, so that a stage stopped halfway leaves no half-written output."""
+    """Write through a temporary file, so that a stage stopped halfway leaves no half-written output (and a
+    failed write no temporary: it may hold chat text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("wb") as f:
-        f.writelines(chunks)
-    tmp.replace(path)
+    tmp = path.with_name(path.name + TMP)
+    try:
+        with tmp.open("wb") as f:
+            f.writelines(chunks)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temporaries() -> None:
+    """Temporaries a killed stage left (kill -9 leaves no chance to clean up): removed before a stage starts.
+    DVC runs one stage at a time in a workspace, so none of them is being written."""
+    import shutil
+
+    for folder in (MESSAGES.parent, PROCESSED, MODELS, METRICS):
+        for stale in folder.glob(f"**/*{TMP}") if folder.is_dir() else ():
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
 
 
 def write_json(path: Path, obj) -> None:
@@ -52,17 +70,32 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
+def _stop(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so that temporaries are removed on the way out
+
+
 def run(stage: Callable, argv: list[str] | None = None) -> None:
     """Entry point of a stage script: `[MODEL] [key=value ...]`; user errors end in one line, exit 2."""
+    import errno
+    import signal
+
     argv = sys.argv[1:] if argv is None else argv
     keys = [a for a in argv if "=" not in a]
     wanted = stage.__code__.co_argcount - 1  # the model key, for per-model stages
+    signal.signal(signal.SIGTERM, _stop)
     try:
         if len(keys) != wanted:
             usage = "MODEL " if wanted else ""
             raise UserError(f"usage: {sys.argv[0]} {usage}[key=value ...], got {' '.join(argv) or 'nothing'}")
         cfg = load([a for a in argv if "=" in a])
+        remove_stale_temporaries()
         stage(cfg, *keys)
     except UserError as e:
         print(f"gemelo: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"gemelo: error: the disk is full ({e.filename or 'writing the outputs'}); free some space and run "
+              "the stage again", file=sys.stderr)
         sys.exit(2)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -62,30 +63,88 @@ def add_lora(model, mcfg, tokenizer, separator: str):
     return get_peft_model(model, config)
 
 
+COMPLETE = "gemelo-complete"  # written into a checkpoint once the Trainer has finished writing it
+EPOCH_RNG = "gemelo-epoch-rng.pt"  # torch's generator as the checkpoint's epoch began (see checkpoints_callback)
+
+
 def fingerprint(mcfg, data_dir: Path) -> str:
-    """What a checkpoint was made from: resuming is only allowed when this matches."""
+    """What a checkpoint was made from (settings, data, the code that trains and the libraries' versions):
+    resuming is only allowed when this matches."""
+    import peft
+    import torch
+    import transformers
+
+    from gemelo import models
     from gemelo.config import plain
 
     h = hashlib.sha256(json.dumps(plain(mcfg), sort_keys=True).encode())
+    for code in (Path(__file__), Path(models.__file__)):
+        h.update(code.read_bytes())
+    h.update(f"{torch.__version__} {transformers.__version__} {peft.__version__}".encode())
     for f in sorted(Path(data_dir).rglob("*")):
         if f.is_file():
             h.update(str(f.relative_to(data_dir)).encode() + hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
-def prepare_checkpoints(ckpt_dir: Path, print_: str) -> bool:
-    """True when ckpt_dir holds checkpoints of this same configuration to resume from; stale ones are removed."""
+def _step(checkpoint: Path) -> int:
+    return int(checkpoint.name.rpartition("-")[2]) if checkpoint.name.rpartition("-")[2].isdigit() else -1
+
+
+def prepare_checkpoints(ckpt_dir: Path, print_: str) -> Path | None:
+    """The newest complete checkpoint of this same unfinished run to resume from, or None to start afresh.
+
+    Checkpoints of another configuration are removed, and so is a checkpoint the Trainer did not finish
+    writing (the stage was stopped meanwhile), with a notice. A finished run leaves no checkpoints (see
+    finetune), so it is never resumed.
+    """
     stamp = ckpt_dir / "fingerprint"
-    resumable = stamp.exists() and stamp.read_text() == print_ and any(ckpt_dir.glob("checkpoint-*"))
+    same = stamp.exists() and stamp.read_text() == print_
+    found = sorted(ckpt_dir.glob("checkpoint-*"), key=_step) if same else []
+    complete = [c for c in found if (c / COMPLETE).exists()]
     if is_main_process():
-        if not resumable and ckpt_dir.exists():
+        if not same and ckpt_dir.exists():
             shutil.rmtree(ckpt_dir)
+        for c in found:
+            if c not in complete:
+                print(f"gemelo: removed {c}, a checkpoint the Trainer had not finished writing", file=sys.stderr)
+                shutil.rmtree(c)
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         stamp.write_text(print_)
-    return resumable
+    return complete[-1] if complete else None
 
 
-def training_args(mcfg, ckpt_dir: Path, report: bool):
+def checkpoints_callback(resume: Path | None):
+    """Marks each checkpoint complete once the Trainer has written all of it (on_save comes after), and makes
+    a run resumed in the middle of an epoch train exactly as an uninterrupted one.
+
+    The length-grouped sampler draws an epoch's order from torch's global generator as the epoch starts, but
+    the Trainer puts back a checkpoint's generator only after the resumed epoch's order is drawn: resumed
+    mid-epoch, it would see another order. So each checkpoint also keeps the generator as its epoch began,
+    and the resumed run's first epoch starts from it.
+    """
+    import torch
+    from transformers import TrainerCallback
+
+    class Checkpoints(TrainerCallback):
+        def __init__(self):
+            self.resume, self.epoch_rng = resume, None
+
+        def on_epoch_begin(self, args, state, control, **kw):
+            if self.resume is not None and (self.resume / EPOCH_RNG).exists():
+                torch.set_rng_state(torch.load(self.resume / EPOCH_RNG))
+            self.resume, self.epoch_rng = None, torch.get_rng_state()
+
+        def on_save(self, args, state, control, **kw):
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if state.is_world_process_zero and folder.is_dir():
+                torch.save(self.epoch_rng, folder / EPOCH_RNG)
+                (folder / COMPLETE).touch()
+
+    return Checkpoints()
+
+
+def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
     import torch
     from transformers import TrainingArguments
 
@@ -96,7 +155,7 @@ def training_args(mcfg, ckpt_dir: Path, report: bool):
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
         per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
         gradient_accumulation_steps=t.grad_accum, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
-        eval_strategy="steps", eval_steps=t.eval_steps, save_strategy="steps", save_steps=t.save_steps,
+        eval_strategy="steps" if evaluate else "no", eval_steps=t.eval_steps, save_strategy="steps", save_steps=t.save_steps,
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
         gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
         train_sampling_strategy="group_by_length", length_column_name="length",
@@ -137,17 +196,18 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
     if mcfg.train.gradient_checkpointing:
         model.config.use_cache = False
     data = load_from_disk(str(data_dir))
+    if "validation" not in data:  # the format stage leaves an empty split out
+        print(f"gemelo: {mcfg.key} trains without evaluation: its validation split is empty", file=sys.stderr)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     resume = prepare_checkpoints(ckpt_dir, fingerprint(mcfg, data_dir))
     trainer = Trainer(
-        model=model, args=training_args(mcfg, ckpt_dir, report=run_id is not None),
-        train_dataset=data["train"], eval_dataset=data["validation"] if len(data["validation"]) else None,
-        data_collator=lambda b: collate(b, pad_id(tokenizer)), callbacks=[throughput_callback()],
+        model=model, args=training_args(mcfg, ckpt_dir, report=run_id is not None, evaluate="validation" in data),
+        train_dataset=data["train"], eval_dataset=data.get("validation"),
+        data_collator=lambda b: collate(b, pad_id(tokenizer)),
+        callbacks=[throughput_callback(), checkpoints_callback(resume)],
     )
-    if trainer.eval_dataset is None:
-        trainer.args.eval_strategy = "no"
     start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=bool(resume) or None)
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - start
     metrics = {
         "train_loss": result.training_loss, "steps": result.global_step, "seconds": round(seconds, 1),
@@ -161,6 +221,7 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
         metrics["eval_loss"] = last[-1]["eval_loss"] if final else trainer.evaluate()["eval_loss"]
     if is_main_process():
         save(trainer, tokenizer, cfg, mcfg, out_dir, run_id, metrics)
+        shutil.rmtree(ckpt_dir)  # the run is finished: the next run of the stage trains afresh
     return metrics
 
 
@@ -170,24 +231,35 @@ def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metri
     from gemelo.config import authors, plain
     from gemelo.formatting import settings
 
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    if mcfg.method == "full":
-        trainer.save_model(str(out_dir))
-    else:  # the adapter and the separator's rows only: load_base rebuilds the grown embeddings the same way
-        trainer.model.save_pretrained(str(out_dir), save_embedding_layers=False)
-    tokenizer.save_pretrained(str(out_dir))
-    ModelCard(model=mcfg.key, config=plain(mcfg), chat_format=settings(cfg, mcfg, authors(cfg)[0]),
-              mlflow_run_id=run_id, train=metrics).write(out_dir)
+    from gemelo.pipeline import TMP
+
+    tmp = out_dir.with_name(out_dir.name + TMP)  # written whole, then renamed into place
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if mcfg.method == "full":
+            trainer.save_model(str(tmp))
+        else:  # the adapter and the separator's rows only: load_base rebuilds the grown embeddings the same way
+            trainer.model.save_pretrained(str(tmp), save_embedding_layers=False)
+        tokenizer.save_pretrained(str(tmp))
+        ModelCard(model=mcfg.key, config=plain(mcfg), chat_format=settings(cfg, mcfg, authors(cfg)[0]),
+                  mlflow_run_id=run_id, train=metrics).write(tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def finetune_stage(cfg, key: str) -> None:
     """The finetune stage: train one model on its formatted data, save it to models/<key>, log to MLflow."""
-    from gemelo.config import model_config
+    from gemelo.config import model_config, own_train_settings
     from gemelo.pipeline import CHECKPOINTS, MODELS, PROCESSED
     from gemelo.tracking import run as tracked
 
     mcfg = model_config(cfg, key)
+    if own := own_train_settings(cfg, key):
+        print(f"gemelo: {key} trains with its own settings from conf/model/{key}.yaml: {own}", file=sys.stderr)
     with tracked(cfg, key, "finetune") as active:
         metrics = finetune(cfg, mcfg, PROCESSED / key, MODELS / key, CHECKPOINTS / key,
                            run_id=active.info.run_id if active else None)
