@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gemelo import UserError
+from gemelo import UserError, disk_full
 
 
 def _parse(args: argparse.Namespace) -> None:
@@ -153,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        if (full := disk_full(e)) is None:
+            raise
+        print(f"gemelo: error: {full}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from gemelo import UserError
+from gemelo import UserError, disk_full
 from gemelo.config import load
 
 MESSAGES = Path("data/interim/messages.jsonl")
@@ -76,7 +76,6 @@ def _stop(signum: int, frame) -> None:
 
 def run(stage: Callable, argv: list[str] | None = None) -> None:
     """Entry point of a stage script: `[MODEL] [key=value ...]`; user errors end in one line, exit 2."""
-    import errno
     import signal
 
     argv = sys.argv[1:] if argv is None else argv
@@ -94,8 +93,7 @@ def run(stage: Callable, argv: list[str] | None = None) -> None:
         print(f"gemelo: error: {e}", file=sys.stderr)
         sys.exit(2)
     except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+        if (full := disk_full(e)) is None:
             raise
-        print(f"gemelo: error: the disk is full ({e.filename or 'writing the outputs'}); free some space and run "
-              "the stage again", file=sys.stderr)
+        print(f"gemelo: error: {full}", file=sys.stderr)
         sys.exit(2)
