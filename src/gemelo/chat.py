@@ -157,7 +157,8 @@ def held_out_prompts(conversations: list[dict], author: str, separator: str, n: 
             if k and turn["author"] == author:
                 history = [{"role": "assistant", "content": t["text"]} if t["author"] == author else
                            {"role": "user", "content": t["text"], "name": t["author"]} for t in conv["turns"][:k]]
-                out.append({"history": history, "group": conv["group"], "real": split_messages(turn["text"], separator)})
+                real = split_messages(turn["text"], separator)
+                out.append({"history": history, "group": conv["group"], "real": real})
                 break
         if len(out) == n:
             break

@@ -160,12 +160,15 @@ _TRAIN = {"learning_rate": _num(0, lo_open=True), "epochs": _num(0, lo_open=True
 RULES = {
     **{f"train.{k}": r for k, r in _TRAIN.items()}, **{f"model.*.train.{k}": r for k, r in _TRAIN.items()},
     "group.burst_gap_minutes": _num(0), "group.session_gap_minutes": _num(0, lo_open=True),
-    "group.max_turns": _int(2), "group.validation": _num(0, 1, hi_open=True), "group.test": _num(0, 1, lo_open=True, hi_open=True),
+    "group.max_turns": _int(2), "group.validation": _num(0, 1, hi_open=True),
+    "group.test": _num(0, 1, lo_open=True, hi_open=True),
     "model.*.format": _one_of("chat", "plain"), "model.*.method": _one_of("full", "lora", "qlora"),
     "model.*.dtype": _one_of("float32", "bfloat16", "float16"), "model.*.max_length": _int(16),
-    "model.*.lora.r": _int(1), "model.*.lora.alpha": _num(0, lo_open=True), "model.*.lora.dropout": _num(0, 1, hi_open=True),
+    "model.*.lora.r": _int(1), "model.*.lora.alpha": _num(0, lo_open=True),
+    "model.*.lora.dropout": _num(0, 1, hi_open=True),
     "evaluate.batch_size": _int(1), "evaluate.bootstrap": _int(1),
-    "chat.temperature": _num(0, 5), "chat.top_p": _num(0, 1, lo_open=True), "chat.repetition_penalty": _num(0, 10, lo_open=True),
+    "chat.temperature": _num(0, 5), "chat.top_p": _num(0, 1, lo_open=True),
+    "chat.repetition_penalty": _num(0, 10, lo_open=True),
     "chat.max_new_tokens": _int(1), "chat.seed": _int(0), "chat.samples": _int(1),
 }
 FREE = ("model.*.template_kwargs",)  # the keys of a chat template's own switches are the template's business
@@ -224,7 +227,8 @@ def check(cfg: Params, conf_dir: Path = CONF) -> None:
             check_value(generic, value, key)
     missing = sorted(k for k in known if not k.startswith("model.") and k not in leaves)
     if missing:
-        raise UserError(f"params.yaml lacks {missing[0]}: run `gemelo params` (or `make params`) to compose it from conf/")
+        raise UserError(f"params.yaml lacks {missing[0]}: run `gemelo params` (or `make params`) to compose it "
+                        "from conf/")
     if not cfg.model:
         raise UserError("no model selected: choose one or more in conf/config.yaml, e.g. `gemelo params 'model=[smollm2_135m]'`")
     if not authors(cfg) or not all(authors(cfg)) or cfg.data.author is None:

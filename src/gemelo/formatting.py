@@ -38,7 +38,8 @@ def split_messages(text: str, separator: str) -> list[str]:
 
 def settings(cfg, mcfg, author: str) -> dict:
     """The settings a ChatFormat is built from, taken from the composed config; a model card records them."""
-    return {"kind": mcfg.format, "author": author, "system_prompt": cfg.format.system_prompt + mcfg.get("system_suffix", ""),
+    return {"kind": mcfg.format, "author": author,
+            "system_prompt": cfg.format.system_prompt + mcfg.get("system_suffix", ""),
             "separator": cfg.group.separator, "template_kwargs": dict(mcfg.get("template_kwargs") or {})}
 
 

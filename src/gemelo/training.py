@@ -88,7 +88,8 @@ def fingerprint(mcfg, data_dir: Path) -> str:
 
 
 def _step(checkpoint: Path) -> int:
-    return int(checkpoint.name.rpartition("-")[2]) if checkpoint.name.rpartition("-")[2].isdigit() else -1
+    tail = checkpoint.name.removeprefix("checkpoint-")
+    return int(tail) if tail.isdigit() else -1
 
 
 def prepare_checkpoints(ckpt_dir: Path, print_: str) -> Path | None:
@@ -155,7 +156,8 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
         per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
         gradient_accumulation_steps=t.grad_accum, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
-        eval_strategy="steps" if evaluate else "no", eval_steps=t.eval_steps, save_strategy="steps", save_steps=t.save_steps,
+        eval_strategy="steps" if evaluate else "no", eval_steps=t.eval_steps,
+        save_strategy="steps", save_steps=t.save_steps,
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
         gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
         train_sampling_strategy="group_by_length", length_column_name="length",
@@ -230,7 +232,6 @@ def save(trainer, tokenizer, cfg, mcfg, out_dir: Path, run_id: str | None, metri
     from gemelo.card import ModelCard
     from gemelo.config import authors, plain
     from gemelo.formatting import settings
-
     from gemelo.pipeline import TMP
 
     tmp = out_dir.with_name(out_dir.name + TMP)  # written whole, then renamed into place
