@@ -17,7 +17,7 @@ from gemelo import UserError
 from gemelo.parsing import Message, Parsed, jsonl, parse_path, parse_text
 
 LRM, NBSP, NNBSP, BOM = "\u200e", "\u00a0", "\u202f", "\ufeff"
-CONFORMANCE = Path(__file__).parents[1].parent / "shared/conformance/chat-miner"
+CONFORMANCE = Path(__file__).parent / "data" / "conformance" / "chat-miner"  # vendored, MIT: see its LICENSE
 
 
 def rows(parsed: Parsed) -> list[tuple]:
@@ -385,10 +385,7 @@ def test_user_text_that_merely_mentions_events_is_text(every_mode):
 # --------------------------------------------------------------------------------------------------
 # Conformance fixtures (chat-miner, MIT)
 # --------------------------------------------------------------------------------------------------
-@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="../shared/conformance not present")
-@pytest.mark.parametrize(
-    "name", sorted(p.name for p in CONFORMANCE.glob("*.txt")) if CONFORMANCE.is_dir() else ["none"]
-)
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFORMANCE.glob("*.txt")))
 def test_conformance(name, every_mode):
     target = json.loads((CONFORMANCE / "target.json").read_text(encoding="utf-8"))
     expected = [(datetime.fromisoformat(t["timestamp"]), t["author"], t["message"]) for t in reversed(target)]
