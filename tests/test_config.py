@@ -61,3 +61,70 @@ def test_stage_scripts_check_their_arguments(capsys):
         assert e.value.code == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("gemelo: error: usage:") and usage in err and "\n" not in err
+
+
+def test_a_stage_script_is_a_hydra_app_on_params_yaml():
+    import subprocess
+    import sys
+
+    import yaml
+
+    def stage(*args):
+        return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    helped = stage("stages/finetune.py", "--help")
+    assert helped.returncode == 0 and "finetune is powered by Hydra" in helped.stdout
+    assert "learning_rate:" in helped.stdout and "Configuration groups" in helped.stdout
+    shown = stage("stages/finetune.py", "smollm2_135m", "--cfg", "job", "train.learning_rate=5e-4")
+    assert shown.returncode == 0, shown.stderr
+    job = yaml.safe_load(shown.stdout)
+    assert job["train"]["learning_rate"] == 5e-4 and job == {**plain(load(path=ROOT / "params.yaml")),
+                                                               "train": job["train"]}
+    typo = stage("stages/finetune.py", "smollm2_135m", "-m", "train.learnin_rate=1,2")
+    assert typo.returncode != 0 and "learnin_rate" in typo.stderr and "Traceback" not in typo.stderr
+
+
+def test_by_hand_with_hydra_and_as_dvc_runs_it_a_stage_reads_the_same_config(tmp_path, monkeypatch):
+    import shutil
+
+    from gemelo.pipeline import run
+
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["stages/capture.py"])
+    seen = []
+
+    def capture(cfg):
+        seen.append(plain(cfg))
+
+    overrides = ["train.learning_rate=5e-4", "data.author=[Martu, Martu Celu]", "chat.top_p=0.5"]
+    run(capture, overrides)  # as DVC runs it: PyYAML
+    run(capture, [*overrides, "hydra.job.name=capture"])  # a Hydra override sends it through Hydra
+    assert len(seen) == 2 and seen[0] == seen[1] and seen[0]["train"]["learning_rate"] == 5e-4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conf", "params.yaml"]  # Hydra wrote nothing
+
+
+def test_multirun_runs_a_stage_once_per_value(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+
+    def stage(*args):
+        out = subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    stage(str(ROOT / "stages/clean.py"), f"data.raw={ROOT / 'data/sample'}")
+    swept = stage(str(ROOT / "stages/group.py"), "-m", "group.max_turns=4,50")
+    assert "#0 : group.max_turns=4" in swept.stdout and "#1 : group.max_turns=50" in swept.stdout
+    last = json.loads((tmp_path / "metrics/group.json").read_text())
+    stage(str(ROOT / "stages/group.py"), "group.max_turns=4")
+    assert json.loads((tmp_path / "metrics/group.json").read_text()) != last  # the jobs really differed
+    stage(str(ROOT / "stages/group.py"), "group.max_turns=50")
+    assert json.loads((tmp_path / "metrics/group.json").read_text()) == last
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conf", "data", "metrics", "multirun", "params.yaml"]
