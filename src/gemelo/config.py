@@ -230,8 +230,9 @@ def check(cfg: Params, conf_dir: Path = CONF) -> None:
         raise UserError(f"params.yaml lacks {missing[0]}: run `gemelo params` (or `make params`) to compose it "
                         "from conf/")
     if not cfg.model:
-        raise UserError("no model selected: choose one or more in conf/config.yaml, e.g. `gemelo params 'model=[smollm2_135m]'`")
-    if not authors(cfg) or not all(authors(cfg)) or cfg.data.author is None:
+        raise UserError("no model selected: choose one or more in conf/config.yaml, "
+                        "e.g. `gemelo params 'model=[smollm2_135m]'`")
+    if not authors(cfg) or not all(authors(cfg)):
         raise UserError("data.author must name the person to clone (a name, or a list of the names they appear under)")
     if cfg.group.validation + cfg.group.test >= 1:
         raise UserError(f"group.validation + group.test must leave conversations to train on, not "
