@@ -68,4 +68,4 @@ def test_the_closure_follows_imports_inside_functions(tmp_path):
     script.write_text("def f():\n    from gemelo.evaluation import score\n", encoding="utf-8")
     found = closure(script)
     assert {"src/gemelo/__init__.py", "src/gemelo/evaluation.py", "src/gemelo/training.py"} <= found
-    assert "src/gemelo/parsing.py" not in found
+    assert "src/gemelo/parsing/text.py" not in found

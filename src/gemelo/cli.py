@@ -9,15 +9,21 @@ from gemelo import UserError, disk_full
 
 
 def _parse(args: argparse.Namespace) -> None:
-    from gemelo.parsing import jsonl, parse_apply
+    from gemelo.parsing import jsonl, parse_path
 
-    parts = parse_apply(args.path, lambda parsed: (jsonl(parsed), parsed.replaced), jobs=2)  # all parsed first
+    parsed = parse_path(args.path)  # all parsed first: a bad file in a folder writes nothing
     sys.stdout.flush()
-    sys.stdout.buffer.writelines(out for out, _ in parts)
+    sys.stdout.buffer.write(jsonl(parsed))
     sys.stdout.buffer.flush()
-    if replaced := sum(n for _, n in parts):
-        print(f"gemelo: {replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)",
-              file=sys.stderr)
+    notes = []
+    if lines := parsed.dropped["not_a_message"]:
+        notes.append(f"{lines} lines before a file's first message are no messages (a title, pasted text?)")
+    if lines := parsed.unrecognised:
+        notes.append(f"{lines} lines look like system lines in a language gemelo does not know (kept as system)")
+    if parsed.replaced:
+        notes.append(f"{parsed.replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)")
+    if notes:
+        print(f"gemelo: {'; '.join(notes)}", file=sys.stderr)
 
 
 def _params(args: argparse.Namespace) -> None:

@@ -1,0 +1,115 @@
+"""What a parse gives: the messages, and the account of every line read."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from itertools import chain, compress, repeat
+from json.encoder import encode_basestring
+from operator import add
+from typing import NamedTuple
+
+UTF8 = ("utf-8", "surrogatepass")
+ESCAPED = re.compile(rb'["\\\x00-\x1f]')  # what json.dumps escapes in a text (ensure_ascii=False)
+CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f]")  # the escapes other than quote, backslash and newline
+
+
+class Message(NamedTuple):
+    """One message, as shown in the chat."""
+
+    ts: datetime  # naive local time, seconds precision
+    author: str | None  # None for system lines without an author (Android)
+    text: str  # body; newlines of multi-line messages kept; edited marker and leading LRM/RLM stripped
+    kind: str  # "text" | "media" | "deleted" | "system"
+    edited: bool  # an edited marker was stripped from the text
+    chat: str  # which export it came from ("name", "name#2" for the 2nd export pasted in one file)
+    lines: int  # source lines this message spans (header + continuation lines)
+
+    def to_json(self) -> dict:
+        return {"ts": self.ts.isoformat(), "author": self.author, "text": self.text, "kind": self.kind,
+                "edited": self.edited, "chat": self.chat}
+
+
+class Block(NamedTuple):
+    """Messages as columns (texts in UTF-8): what the fast path makes, and what the JSON Lines writer reads."""
+
+    stamps: list[bytes]  # ISO 8601
+    authors: list[str | None]
+    texts: list[bytes]
+    kinds: list[str]
+    edited: list[bool]
+    chats: list[str]
+    lines: list[int]
+
+    @classmethod
+    def of(cls, messages: list[Message]) -> Block:
+        ts, authors, texts, kinds, edited, chats, lines = zip(*messages) if messages else [()] * 7
+        stamps = [t.isoformat().encode() for t in ts]
+        return cls(stamps, list(authors), [t.encode(*UTF8) for t in texts], list(kinds), list(edited), list(chats),
+                   list(lines))
+
+    def messages(self) -> list[Message]:
+        when = {s: datetime.fromisoformat(s.decode()) for s in set(self.stamps)}
+        texts = [t.decode(*UTF8) for t in self.texts]
+        columns = map(when.__getitem__, self.stamps), self.authors, texts, self.kinds, self.edited, self.chats, self.lines
+        return list(map(tuple.__new__, repeat(Message), zip(*columns)))
+
+    def jsonl(self, keep: list[bool] | None = None, authors: list | None = None) -> bytes:
+        """The kept messages as lines of `json.dumps(m.to_json(), ensure_ascii=False)`, with the authors given.
+        Joined from byte pieces looked up per distinct value: a big export's lines in a tenth of the time."""
+        columns = [self.stamps, self.authors if authors is None else authors, self.texts, self.kinds, self.edited,
+                   self.chats]
+        if keep is not None:
+            columns = [list(compress(c, keep)) for c in columns]
+        stamps, names, texts, ends = columns[0], columns[1], columns[2], list(zip(*columns[3:]))
+        stamp = {s: b'{"ts": "' + s + b'", "author": ' for s in set(stamps)}
+        name = {a: (b"null" if a is None else encode_basestring(a).encode(*UTF8)) + b', "text": ' for a in set(names)}
+        end = {(k, e, c): f', "kind": "{k}", "edited": {str(e).lower()}, "chat": {encode_basestring(c)}}}\n'.encode(*UTF8)
+               for k, e, c in set(ends)}
+        quoted = list(map(add, map(add, repeat(b'"'), texts), repeat(b'"')))
+        for i in compress(range(len(texts)), map(ESCAPED.search, texts)):
+            t = texts[i]
+            if CONTROL.search(t):
+                quoted[i] = encode_basestring(t.decode(*UTF8)).encode(*UTF8)
+            else:  # only quotes, backslashes and newlines: escaped as json.dumps does, 10x faster
+                quoted[i] = b'"' + t.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
+        pieces = map(stamp.__getitem__, stamps), map(name.__getitem__, names), quoted, map(end.__getitem__, ends)
+        return b"".join(chain.from_iterable(zip(*pieces)))
+
+
+@dataclass
+class Parsed:
+    """The messages of one or more exports, and the line accounting:
+    lines_read == sum(m.lines for m in messages) + sum(dropped.values()).
+
+    The messages are held in parts, in file order: lists of Messages (the reference parser's) and Blocks (the
+    fast path's), turned into one list of Messages only when `messages` is first read."""
+
+    parts: list[list[Message] | Block]
+    lines_read: int  # all lines read in all files
+    dropped: Counter = field(default_factory=Counter)  # lines in no message: "not_a_message", "empty"
+    replaced: int = 0  # bytes of a UTF-8 export that were not UTF-8, read as U+FFFD
+    unrecognised: int = 0  # lines of system messages whose wording no locale table knows
+
+    @cached_property
+    def messages(self) -> list[Message]:
+        return [m for part in self.parts for m in (part.messages() if isinstance(part, Block) else part)]
+
+    def __iter__(self):
+        return iter(self.messages)
+
+    def add(self, other: Parsed) -> None:
+        self.parts += other.parts
+        self.__dict__.pop("messages", None)
+        self.lines_read += other.lines_read
+        self.dropped.update(other.dropped)
+        self.replaced += other.replaced
+        self.unrecognised += other.unrecognised
+
+
+def jsonl(parsed: Parsed) -> bytes:
+    """All the messages as UTF-8 JSON Lines (`json.dumps(m.to_json(), ensure_ascii=False)` each)."""
+    return b"".join(Block.of(part).jsonl() if isinstance(part, list) else part.jsonl() for part in parsed.parts)
