@@ -9,19 +9,22 @@ from gemelo import UserError, disk_full
 
 
 def _parse(args: argparse.Namespace) -> None:
-    from gemelo.parsing import jsonl, parse_path
+    from gemelo.parsing import jsonl
+    from gemelo.parsing.halves import parse_apply
 
-    parsed = parse_path(args.path)  # all parsed first: a bad file in a folder writes nothing
+    # all parsed first (a bad file in a folder writes nothing); a big export in two halves at once
+    parts = parse_apply(args.path, lambda p: (jsonl(p), p.dropped["not_a_message"], p.unrecognised, p.replaced), jobs=2)
     sys.stdout.flush()
-    sys.stdout.buffer.write(jsonl(parsed))
+    sys.stdout.buffer.writelines(out for out, *_ in parts)
     sys.stdout.buffer.flush()
+    stray, unrecognised, replaced = (sum(counts) for counts in list(zip(*parts))[1:])
     notes = []
-    if lines := parsed.dropped["not_a_message"]:
-        notes.append(f"{lines} lines before a file's first message are no messages (a title, pasted text?)")
-    if lines := parsed.unrecognised:
-        notes.append(f"{lines} lines look like system lines in a language gemelo does not know (kept as system)")
-    if parsed.replaced:
-        notes.append(f"{parsed.replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)")
+    if stray:
+        notes.append(f"{stray} lines before a file's first message are no messages (a title, pasted text?)")
+    if unrecognised:
+        notes.append(f"{unrecognised} lines look like system lines in a language gemelo does not know (kept as system)")
+    if replaced:
+        notes.append(f"{replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)")
     if notes:
         print(f"gemelo: {'; '.join(notes)}", file=sys.stderr)
 

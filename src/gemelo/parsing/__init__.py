@@ -9,7 +9,9 @@ The package reads in the order a file is parsed:
 - `exports`: where each of several exports pasted into one file starts;
 - `kinds`: a message's kind (text, media, deleted, system) and edited marker, from
 - `locales`: the wording WhatsApp uses in each language, with where each table came from;
-- `messages`: `Message`, `Parsed` (with the account of every line) and the JSON Lines writer.
+- `messages`: `Message`, `Parsed` (with the account of every line) and the JSON Lines writer;
+- `fast`: the usual file (one export) parsed a column at a time, as the reference parses it;
+- `halves`: a big export parsed in two processes at once (`gemelo parse`).
 See ../shared/notes/whatsapp-formats.md for the variants handled.
 """
 

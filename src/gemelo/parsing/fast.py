@@ -12,14 +12,14 @@ more to decide: a header-like line of any layout inside a message, an impossible
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from itertools import compress, repeat
 from operator import add, eq, is_, itemgetter, le, not_, sub
 
 from gemelo.parsing import kinds
 from gemelo.parsing.body import clean_author, message
-from gemelo.parsing.dates import BACK, ORDERS, day, real, timestamp
-from gemelo.parsing.headers import PATTERN, layout, numbers, pattern, seconds
+from gemelo.parsing.dates import BACK, ORDERS, day, real
+from gemelo.parsing.headers import PATTERN, Layout, layout, numbers, pattern, seconds
 from gemelo.parsing.messages import UTF8, Block, Parsed
 
 ANY_HEADER = pattern(utf8=True)
@@ -27,30 +27,42 @@ ANY_HEADER = pattern(utf8=True)
 
 def parse(raw: bytes, chat: str) -> Parsed | None:
     """The export in raw (normalised UTF-8); None where it takes the reference parser."""
-    raw = b"\n" + raw
+    read = plan_and_parse(raw, chat)
+    return read and read[0]
+
+
+def first_layout(raw: bytes) -> Layout | None:
+    """The layout of the first header in "\n" + raw, read by the reference's own regex."""
     first = ANY_HEADER.search(raw)
-    shape = first and layout(PATTERN.match(first[0][1:].decode()))  # read by the reference's own regex
+    return first and layout(PATTERN.match(first[0][1:].decode()))
+
+
+def plan_and_parse(raw: bytes, chat: str) -> tuple[Parsed, Layout, tuple] | None:
+    """The parse, and the layout and date order it read the export in (what `halves` checks)."""
+    raw = b"\n" + raw
+    shape = first_layout(raw)
     if not shape:
         return None
-    parts = pattern(shape, utf8=True).split(raw)  # before the first header, then (date, time, 12 h marker, body)s
-    dates, times, bodies = parts[1::4], list(zip(parts[2::4], parts[3::4])), parts[4::4]
-    if any(map(ANY_HEADER.search, compress(bodies, map(bytes.count, bodies, repeat(b"\n"))))):
+    parts = pattern(shape, utf8=True).split(raw)  # before the first header, then (date, time, name, text) each
+    dates, times, heads, texts = parts[1::4], parts[2::4], parts[3::4], parts[4::4]
+    lines = list(map(add, map(bytes.count, texts, repeat(b"\n")), repeat(1)))
+    if any(map(ANY_HEADER.search, compress(texts, map((1).__lt__, lines)))):
         return None  # a header-like line inside a message: a quote, or another export?
-    secs = {t: seconds(t[0].decode(), t[1].decode()) for t in set(times)}
+    secs = {t: seconds(t.decode()) for t in set(times)}
     numbered = {d: numbers(d.decode()) for d in set(dates)}
     order = None if None in secs.values() else one_export(dates, numbered, secs, times, shape.year_first)
     if order is None:
         return None
-    day_iso = {d: timestamp(day(n, order), 0).date().isoformat().encode() + b"T" for d, n in numbered.items()}
-    time_iso = {t: timestamp(1, s).time().isoformat().encode() for t, s in secs.items()}
-    stamps = list(map(add, map(day_iso.__getitem__, dates), map(time_iso.__getitem__, times)))
+    day_iso = {d: date.fromordinal(day(n, order)).isoformat().encode() for d, n in numbered.items()}
+    time_iso = {t: f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}".encode() for t, s in secs.items()}
     parsed = Parsed([], raw.count(b"\n"), Counter(not_a_message=parts[0].count(b"\n")))
-    parsed.parts.append(columns(bodies, stamps, chat, parsed))
+    when = list(map(day_iso.__getitem__, dates)), list(map(time_iso.__getitem__, times))
+    parsed.parts.append(columns(heads, texts, lines, when, chat, parsed))
     parsed.dropped = +parsed.dropped
-    return parsed
+    return parsed, shape, order
 
 
-def one_export(dates: list[bytes], numbered: dict, secs: dict, times: list, year_first: bool) -> tuple | None:
+def one_export(dates: list[bytes], numbered: dict, secs: dict, times: list[bytes], year_first: bool) -> tuple | None:
     """The date order under which every date is real and the time never goes back (where `exports.by_time`
     finds one export), the preferred one first; None if there is none."""
     orders = set.intersection(*(real(n, year_first) for n in numbered.values()))
@@ -63,37 +75,38 @@ def one_export(dates: list[bytes], numbered: dict, secs: dict, times: list, year
     return None
 
 
-def columns(bodies: list[bytes], stamps: list[bytes], chat: str, parsed: Parsed) -> Block:
-    """The messages: one-line `Name: text` ones straight from the columns (plain text, or a text a locale
-    table holds whole), the others by `body.message`, counted in parsed as the reference does."""
-    n = len(bodies)
-    split = list(map(bytes.partition, bodies, repeat(b": ")))
-    heads, seps, texts = (list(map(itemgetter(i), split)) for i in range(3))
+def columns(heads: list[bytes | None], texts: list[bytes], lines: list[int], when: tuple[list[bytes], list[bytes]],
+            chat: str, parsed: Parsed) -> Block:
+    """The messages: `Name: text` ones straight from the columns (plain text, or a text a locale table holds
+    whole), the others by `body.message`, counted in parsed as the reference does."""
     texts = list(map(bytes.rstrip, texts, repeat(b" \t")))  # as `kinds.classify` does
-    names = {raw: clean_author(raw.decode(*UTF8)) for raw in set(heads)}
-    authors = list(map(names.__getitem__, heads))
-    block = Block(stamps, authors, texts, list(map(kinds.EXACT_UTF8.get, texts, repeat("text"))), [False] * n,
-                  [chat] * n, [1] * n)
-    for i in special(bodies, seps, block):
-        m, recognised = message(bodies[i].decode(*UTF8), datetime.fromisoformat(stamps[i].decode()), chat)
+    names = {raw: clean_author(raw.decode(*UTF8)) for raw in set(heads) if raw is not None}
+    block = Block(*when, list(map(names.get, heads)), texts, list(map(kinds.EXACT_UTF8.get, texts, repeat("text"))),
+                  [False] * len(texts), [chat] * len(texts), lines)
+    for i in not_plain(heads, block):
+        body = texts[i] if heads[i] is None else heads[i] + b": " + texts[i]
+        ts = datetime.fromisoformat(f"{block.dates[i].decode()}T{block.clocks[i].decode()}")
+        m, recognised = message(body.decode(*UTF8), ts, chat)
+        parsed.dropped["empty"] += lines[i] - m.lines
+        parsed.unrecognised += 0 if recognised else m.lines
         block.authors[i], block.texts[i], block.kinds[i], block.edited[i], block.lines[i] = (
             m.author, m.text.encode(*UTF8), m.kind, m.edited, m.lines)
-        parsed.dropped["empty"] += bodies[i].count(b"\n") + 1 - m.lines
-        parsed.unrecognised += 0 if recognised else m.lines
     return block
 
 
-def special(bodies: list[bytes], seps: list[bytes], block: Block) -> set[int]:
-    """Indices of the messages that take `body.message`: several lines, no author, or a text that a locale
-    rule might match but not whole (the gates derived from the rules), a column at a time."""
-    at = range(len(bodies))
-    found = set(compress(at, map(bytes.count, bodies, repeat(b"\n"))))
-    found.update(compress(at, map(not_, seps)))
-    found.update(compress(at, map(is_, block.authors, repeat(None))))
-    texts = list(compress(block.texts, map(eq, block.kinds, repeat("text"))))  # not held whole by a table
-    at = list(compress(at, map(eq, block.kinds, repeat("text"))))
-    found.update(compress(at, map(kinds.HEADS_UTF8.__contains__, map(itemgetter(slice(4)), texts))))
-    found.update(compress(at, map(kinds.TAILS_UTF8.__contains__, map(itemgetter(slice(-4, None)), texts))))
-    found.update(compress(at, map(bytes.endswith, texts, repeat(b">"))))
-    found.update(compress(at, map(bytes.startswith, texts, repeat(kinds.MARKS_UTF8))))
+def not_plain(heads: list[bytes | None], block: Block) -> set[int]:
+    """Indices of the messages that take `body.message`: no `Name: ` on the first line, a text that a locale
+    rule might match (the gates derived from the rules) but not whole, or several lines whose last may be
+    blank; found a column at a time."""
+    at = range(len(heads))
+    found = set(compress(at, map(is_, block.authors, repeat(None))))  # no name, or an event's text
+    text_kind = list(map(eq, block.kinds, repeat("text")))  # not held whole by a table
+    undecided, texts = list(compress(at, text_kind)), list(compress(block.texts, text_kind))
+    found.update(compress(undecided, map(kinds.HEADS_UTF8.__contains__, map(itemgetter(slice(4)), texts))))
+    found.update(compress(undecided, map(kinds.TAILS_UTF8.__contains__, map(itemgetter(slice(-4, None)), texts))))
+    found.update(compress(undecided, map(bytes.endswith, texts, repeat(b">"))))
+    for i in compress(at, map((1).__lt__, block.lines)):  # a caption, or a blank last line?
+        text = block.texts[i]
+        if not 33 <= text[-1] <= 126 or text.partition(b"\n")[0].rstrip(b" \t")[-4:] in kinds.TAILS_UTF8:
+            found.add(i)
     return found

@@ -51,7 +51,7 @@ def _decode(data: bytes, where: str) -> tuple[bytes, int]:
         if "\x00" in text:
             raise binary
         return text.encode("utf-8", "surrogatepass"), 0
-    if _is_utf8(data):
+    if is_utf8(data):
         if data.count(b"\x00") > len(data) // 100:  # a stray NUL is damage; many, a binary file
             raise binary
         return data, 0
@@ -90,7 +90,7 @@ def _utf16(data: bytes) -> str | None:
     return "binary"
 
 
-def _is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes) -> bool:
     """Whether data is valid UTF-8, checked in pieces (twice as fast as decoding it whole)."""
     import codecs
 
@@ -112,7 +112,7 @@ def _no_headers(where: str) -> UserError:
 def _parse_bytes(data: bytes, where: str, chat: str) -> Parsed:
     text, replaced = _decode(data, where)
     parsed = parse_utf8(text, chat)
-    if not parsed.messages:
+    if not len(parsed):
         raise _no_headers(where)
     parsed.replaced = replaced
     return parsed

@@ -44,18 +44,17 @@ def pattern(layout: Layout | None = None, utf8: bool = False) -> re.Pattern:
         opening = f"(?P<open>{'|'.join(o for o, _ in STYLES.values() if o)})?"
         date = rf"\d{{1,4}}(?P<sep>[/.\-])\d{{1,2}}(?P=sep)\d{{1,4}}"
         comma, word = "(?P<comma>,)?", f"(?:(?P<word>{'|'.join(WORDS)}){SPACE}+)?"
-        time, ampm = r"\d{1,2}[:.]\d\d(?:[:.]\d\d)?", f"(?P<ampm>{AMPM})?"
+        time = rf"\d{{1,2}}[:.]\d\d(?:[:.]\d\d)?(?P<ampm>{AMPM})?"
         closing = "|".join(f"(?P<{name}>{c})" for name, (_, c) in STYLES.items())
     else:
         opening, sep = STYLES[layout.style][0], re.escape(layout.sep)
         date = (r"\d{3,4}" if layout.year_first else r"\d{1,2}") + rf"{sep}\d{{1,2}}{sep}\d{{1,4}}"
         comma, word = "," if layout.comma else "", f"{layout.word}{SPACE}+" if layout.word else ""
-        time = r"\d{1,2}[:.]\d\d" + (r"[:.]\d\d" if layout.seconds else "")
-        ampm = f"(?P<ampm>{AMPM})" if layout.ampm else "(?P<ampm>)"
+        time = r"\d{1,2}[:.]\d\d" + (r"[:.]\d\d" if layout.seconds else "") + (AMPM if layout.ampm else "")
         closing = STYLES[layout.style][1]
-    source = rf"{MARKS}*{opening}(?P<date>{date})\.?{comma}{SPACE}+{word}(?P<time>{time}){ampm}(?:{closing})"
-    if utf8:  # on "\n" + the text: a newline to find is faster than a line start
-        return re.compile(b"\n" + source.encode())
+    source = rf"{MARKS}*{opening}(?P<date>{date})\.?{comma}{SPACE}+{word}(?P<time>{time})(?:{closing})"
+    if utf8:  # on "\n" + the text (a newline is faster to find than a line start), with `Name: ` if any
+        return re.compile(b"\n" + source.encode() + rb"(?:([^\n:]*): )?")  # a name holding ":" is left to the reference
     return re.compile("^" + source, re.MULTILINE)
 
 
@@ -68,7 +67,7 @@ def layout(m: re.Match) -> Layout | None:
     if bool(m["open"]) != bool(STYLES[style][0]):  # `[` opens iOS headers only
         return None
     return Layout(style, m["sep"], len(m["date"].split(m["sep"])[0]) >= 3, bool(m["comma"]), m["word"],
-                  len(m["time"]) > 5, bool(m["ampm"]))
+                  len(DIGITS.findall(m["time"])) == 3, bool(m["ampm"]))
 
 
 class Header(NamedTuple):
@@ -83,7 +82,7 @@ def find(text: str) -> list[Header]:
     """Every line of text that is a header of some layout, with a real time; its date is checked later."""
     out = []
     for m in PATTERN.finditer(text):
-        shape, secs = layout(m), seconds(m["time"], m["ampm"])
+        shape, secs = layout(m), seconds(m["time"])
         if shape is not None and secs is not None:
             out.append(Header(m.start(), m.end(), shape, numbers(m["date"]), secs))
     return out
@@ -95,11 +94,15 @@ def numbers(date: str) -> tuple[int, int, int]:
     return int(a), int(b), int(c)
 
 
+DIGITS = re.compile(r"\d+")
+
+
 @lru_cache(maxsize=8192)
-def seconds(time: str, ampm: str | None) -> int | None:
-    """Seconds since midnight, or None for an impossible time. `12:xx a. m.` is 00:xx, `12:xx p. m.` 12:xx."""
-    h, m, *s = map(int, re.split(r"[:.]", time))
-    marker = next((ch for ch in ampm or "" if ch in "aApP"), "").lower()
+def seconds(time: str) -> int | None:
+    """Seconds since midnight of a header's time (12-hour marker included), or None for an impossible time.
+    `12:xx a. m.` is 00:xx, `12:xx p. m.` 12:xx."""
+    h, m, *s = map(int, DIGITS.findall(time))
+    marker = next((ch for ch in time if ch in "aApP"), "").lower()
     if marker == "a" and h == 12:
         h = 0
     elif marker == "p" and h < 12:

@@ -51,10 +51,10 @@ HEADS = frozenset(s[:4] for group in STARTS.values() for s in group)
 TAILS = frozenset(s[-4:] for group in ENDS.values() for s in group)
 # The same gates on UTF-8, for the fast path (a text's bytes start with a rule's bytes only if they start with
 # its first four bytes, and so on).
-HEADS_UTF8 = frozenset(s.encode()[:4] for group in STARTS.values() for s in group)
+HEADS_UTF8 = frozenset([s.encode()[:4] for group in STARTS.values() for s in group]  # and a leading mark:
+                       + [m.encode() + bytes([c]) for m in MARKS for c in range(256)] + [m.encode() for m in MARKS])
 TAILS_UTF8 = frozenset(s.encode()[-4:] for group in ENDS.values() for s in group)
 EXACT_UTF8 = {text.encode(): kind for text, kind in EXACT.items()}
-MARKS_UTF8 = tuple(m.encode() for m in MARKS)
 
 
 def plain(body: str) -> bool:

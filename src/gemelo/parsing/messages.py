@@ -7,9 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from json.encoder import encode_basestring
-from operator import add
 from typing import NamedTuple
 
 UTF8 = ("utf-8", "surrogatepass")
@@ -34,9 +33,11 @@ class Message(NamedTuple):
 
 
 class Block(NamedTuple):
-    """Messages as columns (texts in UTF-8): what the fast path makes, and what the JSON Lines writer reads."""
+    """Messages as columns (texts in UTF-8): what the fast path makes, and what the JSON Lines writer reads.
+    The dates and times are ISO 8601 (b"2024-03-14", b"09:00:00"), shared by the messages that have them."""
 
-    stamps: list[bytes]  # ISO 8601
+    dates: list[bytes]
+    clocks: list[bytes]
     authors: list[str | None]
     texts: list[bytes]
     kinds: list[str]
@@ -46,41 +47,52 @@ class Block(NamedTuple):
 
     @classmethod
     def of(cls, messages: list[Message]) -> Block:
-        ts, authors, texts, kinds, edited, chats, lines = zip(*messages) if messages else [()] * 7
-        stamps = [t.isoformat().encode() for t in ts]
-        return cls(stamps, list(authors), [t.encode(*UTF8) for t in texts], list(kinds), list(edited), list(chats),
-                   list(lines))
+        ts, authors, texts, kinds, edited, chats, lines = map(list, zip(*messages)) if messages else [[]] * 7
+        return cls([t.date().isoformat().encode() for t in ts], [t.time().isoformat().encode() for t in ts],
+                   authors, [t.encode(*UTF8) for t in texts], kinds, edited, chats, lines)
 
     def messages(self) -> list[Message]:
-        when = {s: datetime.fromisoformat(s.decode()) for s in set(self.stamps)}
+        when = {k: datetime.fromisoformat(b"T".join(k).decode()) for k in set(zip(self.dates, self.clocks))}
         texts = [t.decode(*UTF8) for t in self.texts]
-        columns = map(when.__getitem__, self.stamps), self.authors, texts, self.kinds, self.edited, self.chats, self.lines
-        return list(map(tuple.__new__, repeat(Message), zip(*columns)))
+        columns = map(when.__getitem__, zip(self.dates, self.clocks)), self.authors, texts, self.kinds, self.edited
+        return list(map(tuple.__new__, repeat(Message), zip(*columns, self.chats, self.lines)))
 
     def jsonl(self, keep: list[bool] | None = None, authors: list | None = None) -> bytes:
         """The kept messages as lines of `json.dumps(m.to_json(), ensure_ascii=False)`, with the authors given.
-        Joined from byte pieces looked up per distinct value: a big export's lines in a tenth of the time."""
-        columns = [self.stamps, self.authors if authors is None else authors, self.texts, self.kinds, self.edited,
-                   self.chats]
+        Joined from byte pieces made once per distinct value: a big export's lines in a tenth of the time."""
+        columns = [self.dates, self.clocks, self.authors if authors is None else authors, self.texts, self.kinds,
+                   self.edited, self.chats]
         if keep is not None:
             columns = [list(compress(c, keep)) for c in columns]
-        stamps, names, texts, ends = columns[0], columns[1], columns[2], list(zip(*columns[3:]))
-        stamp = {s: b'{"ts": "' + s + b'", "author": ' for s in set(stamps)}
-        name = {a: (b"null" if a is None else encode_basestring(a).encode(*UTF8)) + b', "text": ' for a in set(names)}
-        end = {(k, e, c): f', "kind": "{k}", "edited": {str(e).lower()}, "chat": {encode_basestring(c)}}}\n'.encode(*UTF8)
-               for k, e, c in set(ends)}
-        quoted = list(map(add, map(add, repeat(b'"'), texts), repeat(b'"')))
+        dates, clocks, names, texts, kinds, edited, chats = columns
+        ends = list(kinds) if len(set(chats)) == 1 else list(zip(kinds, repeat(False), chats))  # what ends a line
+        for i in compress(range(len(ends)), edited):
+            ends[i] = kinds[i], True, chats[i]
+        start = {d: b'{"ts": "' + d + b"T" for d in set(dates)}
+        clock = {c: c + b'", "author": ' for c in set(clocks)}
+        name = {a: (b"null" if a is None else encode_basestring(a).encode(*UTF8)) + b', "text": "' for a in set(names)}
+        end = {e: self._end(*((e, False, chats[0]) if isinstance(e, str) else e)) for e in set(ends)}
+        texts = list(texts)
         for i in compress(range(len(texts)), map(ESCAPED.search, texts)):
             t = texts[i]
             if CONTROL.search(t):
-                quoted[i] = encode_basestring(t.decode(*UTF8)).encode(*UTF8)
+                texts[i] = encode_basestring(t.decode(*UTF8))[1:-1].encode(*UTF8)
             else:  # only quotes, backslashes and newlines: escaped as json.dumps does, 10x faster
-                quoted[i] = b'"' + t.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
-        pieces = map(stamp.__getitem__, stamps), map(name.__getitem__, names), quoted, map(end.__getitem__, ends)
-        return b"".join(chain.from_iterable(zip(*pieces)))
+                texts[i] = t.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+        pieces = [b""] * (5 * len(texts))
+        pieces[0::5] = map(start.__getitem__, dates)
+        pieces[1::5] = map(clock.__getitem__, clocks)
+        pieces[2::5] = map(name.__getitem__, names)
+        pieces[3::5] = texts
+        pieces[4::5] = map(end.__getitem__, ends)
+        return b"".join(pieces)
+
+    @staticmethod
+    def _end(kind: str, edited: bool, chat: str) -> bytes:
+        return f'", "kind": "{kind}", "edited": {str(edited).lower()}, "chat": {encode_basestring(chat)}}}\n'.encode(*UTF8)
 
 
-@dataclass
+@dataclass(eq=False)
 class Parsed:
     """The messages of one or more exports, and the line accounting:
     lines_read == sum(m.lines for m in messages) + sum(dropped.values()).
@@ -100,6 +112,13 @@ class Parsed:
 
     def __iter__(self):
         return iter(self.messages)
+
+    def __eq__(self, other: object) -> bool:  # the same messages and counts, however they are held
+        fields = ("messages", "lines_read", "dropped", "replaced", "unrecognised")
+        return isinstance(other, Parsed) and all(getattr(self, f) == getattr(other, f) for f in fields)
+
+    def __len__(self) -> int:  # without building the messages
+        return sum(len(part.texts) if isinstance(part, Block) else len(part) for part in self.parts)
 
     def add(self, other: Parsed) -> None:
         self.parts += other.parts
