@@ -138,6 +138,16 @@ def test_drops_are_named_and_the_cli_says_so_in_one_line(tmp_path, capsys):
     assert "2 lines before" in err and "1 lines look like system lines" in err
 
 
+def test_the_gates_see_every_rule():
+    """The fast gates compare four characters (and four bytes): a shorter rule would slip past them."""
+    from gemelo.parsing import kinds
+
+    rules = [s for group in (*kinds.STARTS.values(), *kinds.ENDS.values()) for s in group]
+    assert rules and min(len(s) for s in rules) >= 4
+    assert all(s[:4] in kinds.HEADS and s.encode()[:4] in kinds.HEADS_UTF8 for s in sum(kinds.STARTS.values(), ()))
+    assert all(s[-4:] in kinds.TAILS and s.encode()[-4:] in kinds.TAILS_UTF8 for s in sum(kinds.ENDS.values(), ()))
+
+
 def _mutate(text: str, rnd: random.Random) -> str:
     """What hand-edited and pasted files do to an export: BOMs and NULs anywhere (even inside `[`), LRM at
     line starts, NNBSP for a header's spaces, any line ends (LF, CRLF, CR, CRCRLF), trailing blanks."""

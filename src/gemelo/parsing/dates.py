@@ -10,6 +10,7 @@ in this order:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from calendar import isleap
 from functools import lru_cache
 
 # Positions of (year, month, day) among the three numbers as written.
@@ -18,14 +19,17 @@ ORDERS = {False: (DMY, MDY), True: (YMD, YDM)}  # by whether the year comes firs
 BACK = 12 * 3600  # the time going back more than this (seconds) is no longer the same export
 
 
+DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # the most a month has
+
+
 @lru_cache(maxsize=4096)
 def day(numbers: tuple[int, int, int], order: tuple[int, int, int]) -> int | None:
     """The date's ordinal under the order, or None when it is no real date (heuristic 1)."""
     year, month, d = (numbers[i] for i in order)
-    try:
-        return date(year + 2000 if year < 100 else year, month, d).toordinal()
-    except ValueError:
+    year += 2000 if year < 100 else 0
+    if not (1 <= month <= 12 and 1 <= d <= DAYS[month]) or (month, d) == (2, 29) and not isleap(year):
         return None
+    return date(year, month, d).toordinal()
 
 
 def real(numbers: tuple[int, int, int], year_first: bool) -> set[tuple]:

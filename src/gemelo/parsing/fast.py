@@ -105,8 +105,9 @@ def not_plain(heads: list[bytes | None], block: Block) -> set[int]:
     found.update(compress(undecided, map(kinds.HEADS_UTF8.__contains__, map(itemgetter(slice(4)), texts))))
     found.update(compress(undecided, map(kinds.TAILS_UTF8.__contains__, map(itemgetter(slice(-4, None)), texts))))
     found.update(compress(undecided, map(bytes.endswith, texts, repeat(b">"))))
-    for i in compress(at, map((1).__lt__, block.lines)):  # a caption, or a blank last line?
+    for i in compress(at, map((1).__lt__, block.lines)):  # a caption, or a blank last line to cut?
         text = block.texts[i]
-        if not 33 <= text[-1] <= 126 or text.partition(b"\n")[0].rstrip(b" \t")[-4:] in kinds.TAILS_UTF8:
+        if text.partition(b"\n")[0].rstrip(b" \t")[-4:] in kinds.TAILS_UTF8 or \
+                not text.rpartition(b"\n")[2].decode(*UTF8).strip():
             found.add(i)
     return found

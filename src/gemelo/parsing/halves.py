@@ -43,9 +43,9 @@ def parse_apply(path: str | Path, work: Callable[[Parsed], T], jobs: int = 1) ->
 def in_halves(data: bytes, chat: str, work: Callable[[Parsed], T]) -> list[T] | None:
     """[work(first half), work(second half)] of one UTF-8 export, or None where the halves could disagree with
     the whole."""
-    if b"\x00" in data or not is_utf8(data):
+    if b"\x00" in data:
         return None
-    raw = b"\n" + normalise(data)
+    raw = b"\n" + data  # each half checks and normalises itself: the cut falls after a newline
     shape = fast.first_layout(raw)
     cut = shape and pattern(shape, utf8=True).search(raw, len(raw) // 2)
     if not cut:
@@ -76,9 +76,9 @@ def in_halves(data: bytes, chat: str, work: Callable[[Parsed], T]) -> list[T] | 
 
 
 def _half(raw: bytes, chat: str, work: Callable[[Parsed], T]) -> tuple | None:
-    """(work's result, (layout, order), first and last message's time) of a half, or None if the fast path
-    does not take it."""
-    read = fast.plan_and_parse(raw, chat)
+    """(work's result, (layout, order), first and last message's time) of a half, or None if it is not UTF-8
+    or the fast path does not take it."""
+    read = fast.plan_and_parse(normalise(raw), chat) if is_utf8(raw) else None
     if read is None:
         return None
     parsed, shape, order = read

@@ -1,7 +1,7 @@
 """A message's kind (text, media, deleted, system) and its edited marker, from the locale tables.
 
 The rules are written once, in `locales`; this module compiles them into lookups, and into the cheap gates
-(first and last characters) that let a plain text message, the common case, pass with a few set lookups.
+(first and last four characters) that let a plain text message, the common case, pass with a few set lookups.
 
 One rule needs no table: iOS puts U+200E (LRM) right after `Name: ` on every line that is not a person's
 text (system events, media, deleted messages), in any language, and before the edited marker it appends.
@@ -9,7 +9,7 @@ text (system events, media, deleted messages), in any language, and before the e
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from gemelo.parsing.locales import LOCALES
@@ -42,7 +42,7 @@ EXACT = {v: k for rows in LOCALES.values() for k, h, text in rows if h == "is" f
 STARTS = _group_by_kind("starts")
 ENDS = _group_by_kind("ends")
 EDITED = tuple(v for rows in LOCALES.values() for k, _, text in rows if k == "edited" for v in _variants(k, text))
-HAS = re.compile("|".join(map(re.escape, _rules("has") + _rules("starts", "system"))), re.IGNORECASE)
+PHRASES = tuple(sorted({t.lower() for t in _rules("has") + _rules("starts", "system")}))  # any case, anywhere
 
 # Gates derived from the rules, so that plain text passes with a few set lookups: a body can only match a
 # "starts" rule if its first four characters are some rule's, an "ends" rule if its last four are (or its
@@ -55,12 +55,6 @@ HEADS_UTF8 = frozenset([s.encode()[:4] for group in STARTS.values() for s in gro
                        + [m.encode() + bytes([c]) for m in MARKS for c in range(256)] + [m.encode() for m in MARKS])
 TAILS_UTF8 = frozenset(s.encode()[-4:] for group in ENDS.values() for s in group)
 EXACT_UTF8 = {text.encode(): kind for text, kind in EXACT.items()}
-
-
-def plain(body: str) -> bool:
-    """Whether a one-line body is a person's text for sure: no rule can match it (`classify` gives "text")."""
-    return (body[:4] not in HEADS and body[-4:] not in TAILS and body[-1:] != ">" and body[:1] not in MARKS
-            and body not in EXACT)
 
 
 class Kind(NamedTuple):
@@ -100,16 +94,24 @@ def classify(body: str) -> Kind:
     if kind is not None:
         return Kind(body, kind, edited)
     if lrm:  # iOS: not a person's text, in a language the tables do not know
-        return Kind(body, "system", edited, HAS.search(body) is not None)
+        return Kind(body, "system", edited, names_an_event(body))
     return Kind(body, "text", edited)
+
+
+@lru_cache(maxsize=4096)
+def names_an_event(text: str) -> bool:
+    """Whether the text holds a system phrase of some language (a substring search each: 25x a big regex;
+    system lines repeat, as missed calls do)."""
+    low = text.lower()
+    return any(map(low.__contains__, PHRASES))
 
 
 def system(line: str) -> Kind:
     """A line without an author (Android system events), and whether a table knows its wording."""
     line = line.lstrip(MARKS).rstrip(" \t")
-    return Kind(line, "system", False, HAS.search(line) is not None)
+    return Kind(line, "system", False, names_an_event(line))
 
 
 def is_event(author: str) -> bool:
     """Whether what stands before a `: ` is an event text rather than a name (`X cambió el asunto a: Y`)."""
-    return " " in author and HAS.search(author) is not None
+    return " " in author and names_an_event(author)
