@@ -1,6 +1,6 @@
 import json
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collections import Counter
 
 from gemelo import UserError
 from gemelo.parsing import Message, Parsed, jsonl, parse_path, parse_text

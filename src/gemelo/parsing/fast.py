@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from itertools import compress, repeat
-from operator import add, eq, is_, itemgetter, le, not_, sub
+from operator import add, eq, is_, itemgetter, le, sub
 
 from gemelo.parsing import kinds
 from gemelo.parsing.body import clean_author, message

@@ -42,7 +42,7 @@ def pattern(layout: Layout | None = None, utf8: bool = False) -> re.Pattern:
     `m.lastgroup` names it."""
     if layout is None:
         opening = f"(?P<open>{'|'.join(o for o, _ in STYLES.values() if o)})?"
-        date = rf"\d{{1,4}}(?P<sep>[/.\-])\d{{1,2}}(?P=sep)\d{{1,4}}"
+        date = r"\d{1,4}(?P<sep>[/.\-])\d{1,2}(?P=sep)\d{1,4}"
         comma, word = "(?P<comma>,)?", f"(?:(?P<word>{'|'.join(WORDS)}){SPACE}+)?"
         time = rf"\d{{1,2}}[:.]\d\d(?:[:.]\d\d)?(?P<ampm>{AMPM})?"
         closing = "|".join(f"(?P<{name}>{c})" for name, (_, c) in STYLES.items())
