@@ -105,9 +105,12 @@ def not_plain(heads: list[bytes | None], block: Block) -> set[int]:
     found.update(compress(undecided, map(kinds.HEADS_UTF8.__contains__, map(itemgetter(slice(4)), texts))))
     found.update(compress(undecided, map(kinds.TAILS_UTF8.__contains__, map(itemgetter(slice(-4, None)), texts))))
     found.update(compress(undecided, map(bytes.endswith, texts, repeat(b">"))))
-    for i in compress(at, map((1).__lt__, block.lines)):  # a caption, or a blank last line to cut?
+    several = list(compress(at, map((1).__lt__, block.lines)))  # a caption after an attachment's name?
+    firsts = map(bytes.rstrip, map(itemgetter(0), map(bytes.partition, (block.texts[i] for i in several),
+                                                       repeat(b"\n"))), repeat(b" \t"))
+    found.update(compress(several, map(kinds.TAILS_UTF8.__contains__, map(itemgetter(slice(-4, None)), firsts))))
+    for i in several:  # a blank last line, to cut? (only one of white space: Unicode's, as str.strip knows it)
         text = block.texts[i]
-        if text.partition(b"\n")[0].rstrip(b" \t")[-4:] in kinds.TAILS_UTF8 or \
-                not text.rpartition(b"\n")[2].decode(*UTF8).strip():
+        if not 33 <= text[-1] <= 126 and not text.rpartition(b"\n")[2].decode(*UTF8).strip():
             found.add(i)
     return found
