@@ -31,6 +31,7 @@ def split(headers: list[Header]) -> list[Export]:
 
 
 def common_layouts(headers: list[Header]) -> list[Header]:
+    """The headers whose layout is the file's first or is seen more than once."""
     seen = Counter(h.layout for h in headers)
     first = headers[0].layout if headers else None
     return [h for h in headers if h.layout == first or seen[h.layout] > 1]
@@ -54,6 +55,8 @@ def _prefixes(run: list[Header]) -> list[set]:
 
 
 def by_time(run: list[Header]) -> list[Export]:
+    """The exports of one layout's run of headers: each ends where no date order it still allows keeps the
+    time going forward, and is read in the preferred order of those it allows."""
     year_first = run[0].layout.year_first
     exports = []
     start, prefixes = 0, _prefixes(run[:1])
