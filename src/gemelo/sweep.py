@@ -159,14 +159,16 @@ class Tracking(Callback):
 
     def on_job_start(self, config, **kwargs) -> None:
         import mlflow
+        from omegaconf import OmegaConf
 
         from gemelo.tracking import start
 
         with self._stop_on_user_error():
             cfg, _ = settings(config)
             start(cfg, chosen_model(cfg), "sweep", parent_run_id=self.parent)
-            mlflow.set_tags({"overrides": " ".join(swept_settings(list(config.hydra.overrides.task))),
-                             "job": str(config.hydra.job.num)})
+            mlflow.set_tag("overrides", " ".join(swept_settings(list(config.hydra.overrides.task))))
+            if (number := OmegaConf.select(config, "hydra.job.num")) is not None:  # a multirun's job
+                mlflow.set_tag("job", str(number))
 
     def on_job_end(self, config, job_return, **kwargs) -> None:
         import mlflow
