@@ -138,3 +138,20 @@ def test_an_empty_validation_split_stops_the_sweep_and_its_parent_run(project, m
         "gemelo: error: the validation split is empty: a sweep needs it (raise group.validation)")
     parent, children = runs(project)
     assert parent.info.status == "FAILED" and [c.info.status for c in children] == ["FAILED"]
+
+
+@pytest.mark.parametrize("preset", ["cpu", "gpu"])
+def test_a_search_preset_searches_settings_its_model_has(preset):
+    """conf/search/<preset>.yaml: Optuna, minimising, over settings that exist and that no other value beats
+    (the GPU preset cannot run here: this is what can be checked of it without CUDA)."""
+    from hydra import compose as hydra_compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
+        cfg = hydra_compose("sweep", overrides=[f"search={preset}"], return_hydra_config=True)
+    sweeper = cfg.hydra.sweeper
+    assert str(cfg.hydra.mode) == "RunMode.MULTIRUN" and "optuna" in sweeper._target_ and sweeper.direction == "minimize"
+    (key,) = cfg.model
+    for name in sweeper.params:
+        assert OmegaConf.select(cfg, name) is not None, f"{preset}: {name} is not a setting"
+        assert not name.startswith("train.") or name.removeprefix("train.") not in cfg.model[key].train, name
