@@ -39,7 +39,8 @@ demo: setup
 test: $(VENV)/.test
 	$(BIN)/python -m pytest
 
-# Optuna on the offline default (conf/search/cpu.yaml), chosen on the validation split: ~15 minutes on 2 cores.
+# Optuna on the offline default (conf/search/cpu.yaml), chosen on the validation split: about 15 minutes on an
+# idle 2-core CPU (4 trials of 15 steps; estimated from the demo stages' measured rates).
 sweep: $(VENV)/.sweep
 	$(BIN)/dvc repro group
 	$(BIN)/python stages/sweep.py search=cpu
