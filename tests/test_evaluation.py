@@ -36,10 +36,14 @@ def test_summarize_is_token_weighted_with_bits_per_byte_and_word_perplexity():
     assert out["word_ppl"] == pytest.approx(math.exp(total / 12))
     assert out["tokens"] == 15 and isinstance(out["tokens"], int)
     assert out["nll"] == pytest.approx(total)
-    lo, hi = out["ci95"]
+    lo, hi = out["ppl_ci95"]
     assert lo <= out["ppl"] <= hi and lo < hi
-    # the interval is over groups: the two group-level perplexities bound it
+    # the intervals are over groups: the two group-level perplexities, and bits per byte, bound them
     g = sorted([math.exp(2 / 1), math.exp(39 / 14)])
+    assert g[0] - 1e-9 <= lo and hi <= g[1] + 1e-9
+    lo, hi = out["bpb_ci95"]
+    assert lo <= out["bpb"] <= hi and lo < hi
+    g = sorted([2 / (5 * math.log(2)), 39 / (52 * math.log(2))])
     assert g[0] - 1e-9 <= lo and hi <= g[1] + 1e-9
 
 
@@ -49,7 +53,8 @@ def test_summarize_interval_collapses_when_all_groups_are_identical():
     groups = np.array(["a", "a", "b", "b", "c", "c"])  # three identical conversations of two examples each
     out = summarize(nll, tokens, tokens * 3, tokens, groups, n_boot=200, seed=1)
     assert out["ppl"] == pytest.approx(math.exp(24 / 18))
-    assert out["ci95"] == pytest.approx([out["ppl"], out["ppl"]])
+    assert out["ppl_ci95"] == pytest.approx([out["ppl"], out["ppl"]])
+    assert out["bpb_ci95"] == pytest.approx([out["bpb"], out["bpb"]])
 
 
 def test_summarize_bootstrap_resamples_groups_not_examples():
@@ -57,7 +62,7 @@ def test_summarize_bootstrap_resamples_groups_not_examples():
     nll = np.array([1.0, 1.0, 1.0, 40.0])
     tokens = np.array([1, 1, 1, 10])
     out = summarize(nll, tokens, tokens, tokens, np.array([0, 0, 0, 1]), n_boot=2000, seed=0)
-    lo, hi = out["ci95"]
+    lo, hi = out["ppl_ci95"]
     assert lo == pytest.approx(math.e) and hi == pytest.approx(math.exp(4.0))
 
 
@@ -142,17 +147,21 @@ def test_perplexity_stage_writes_base_and_finetuned_metrics(tmp_path, monkeypatc
     finetune_stage(cfg, "tiny")
     perplexity_stage(cfg, "tiny")
 
-    out = read_json(project / "metrics/perplexity/tiny.json")
-    assert list(out) == ["base", "finetuned"]
+    headline = read_json(project / "metrics/perplexity/tiny.json")
+    details = read_json(project / "metrics/perplexity/tiny.details.json")
+    assert list(headline) == list(details) == ["base", "finetuned"]
+    # the DVC metric holds the headline figures only; the rest is beside it
+    assert all(list(headline[v]) == ["ppl", "ppl_ci95", "bpb", "bpb_ci95"] for v in headline)
+    out = {v: {**headline[v], **details[v]} for v in headline}
     test = load_from_disk(str(project / "data/processed/tiny"))["test"]
     scored = sum(sum(lab != -100 for lab in labels[1:]) for labels in test["labels"])
     for variant in out.values():
-        assert {"ppl", "bpb", "word_ppl", "tokens", "ci95"} <= set(variant)
+        assert {"ppl", "bpb", "word_ppl", "tokens", "nll"} <= set(variant)
         assert variant["tokens"] == scored
         assert all(math.isfinite(variant[k]) and variant[k] > 0 for k in ("ppl", "bpb", "word_ppl"))
         assert variant["ppl"] == pytest.approx(math.exp(variant["nll"] / variant["tokens"]))
         assert variant["bpb"] == pytest.approx(variant["nll"] / (sum(test["reply_bytes"]) * math.log(2)))
-        lo, hi = variant["ci95"]
+        lo, hi = variant["ppl_ci95"]
         assert lo <= variant["ppl"] <= hi
     # the two rows really are two models (the test conversations were also trained on, so it got better)
     assert out["finetuned"]["nll"] != out["base"]["nll"]

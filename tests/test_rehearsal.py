@@ -68,11 +68,12 @@ def test_every_stage_ran_on_the_real_format(project, key):
     for labels in train["labels"]:  # every trained run closes with the model's own end of turn
         trained = [x for x in labels if x != -100]
         assert trained and trained[-1] == end or len(labels) == 96
-    ppl = read_json(project / "metrics/perplexity" / f"{key}.json")
+    ppl = read_json(project / "metrics/perplexity" / f"{key}.details.json")
     assert ppl["base"]["tokens"] == ppl["finetuned"]["tokens"] > 0 and ppl["base"]["nll"] != ppl["finetuned"]["nll"]
     samples = json.loads((project / "metrics/samples" / f"{key}.json").read_text(encoding="utf-8"))
     assert len(samples) == 2 and all(isinstance(r["finetuned"], list) for r in samples)
-    assert "summary" in read_json(project / "metrics/fidelity" / f"{key}.json")
+    assert "finetuned_attributed" in read_json(project / "metrics/fidelity" / f"{key}.json")
+    assert "profile" in read_json(project / "metrics/fidelity" / f"{key}.details.json")["finetuned"]
 
 
 def test_the_comparison_holds_the_three_models(project):

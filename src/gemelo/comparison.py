@@ -6,15 +6,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-COLUMNS = ("ppl", "bpb", "word_ppl")
-
 
 def load_results(models: list[str], metrics: Path, kind: str = "perplexity") -> dict[str, dict]:
+    """Each model's figures of one kind: metrics/<kind>/<key>.json."""
     out = {}
     for key in models:
         f = metrics / kind / f"{key}.json"
         if f.exists():
             out[key] = json.loads(f.read_text(encoding="utf-8"))
+    return out
+
+
+def load_perplexity(models: list[str], metrics: Path) -> dict[str, dict]:
+    """Each model's perplexity figures: the headline (<key>.json) with the details beside it merged in."""
+    out = load_results(models, metrics)
+    for key, result in out.items():
+        details = json.loads((metrics / "perplexity" / f"{key}.details.json").read_text(encoding="utf-8"))
+        for variant, figures in details.items():
+            result[variant].update(figures)
     return out
 
 
@@ -25,8 +34,7 @@ def fidelity_table(results: dict[str, dict]) -> str:
         "| char 3-gram JSD base → fine-tuned | style gap base → fine-tuned | fine-tuned closer on |",
         "|---|---|---|---|---|---|",
     ]
-    for key, r in results.items():
-        s = r["summary"]
+    for key, s in results.items():
         lines.append(f"| {key} | {s['real_attributed']:.0%} / {s['base_attributed']:.0%} / {s['finetuned_attributed']:.0%} "
                      f"| {s['base_jsd_words']:.3f} → {s['finetuned_jsd_words']:.3f} "
                      f"| {s['base_jsd_char3']:.3f} → {s['finetuned_jsd_char3']:.3f} "
@@ -37,14 +45,14 @@ def fidelity_table(results: dict[str, dict]) -> str:
 def table(results: dict[str, dict]) -> str:
     """Markdown: base against fine-tuned per model; bits per byte is the column to compare across models."""
     lines = [
-        "| model | variant | perplexity (95% CI) | bits per byte | word perplexity | scored tokens |",
+        "| model | variant | perplexity (95% CI) | bits per byte (95% CI) | word perplexity | scored tokens |",
         "|---|---|---|---|---|---|",
     ]
     for key, r in results.items():
         for variant in ("base", "finetuned"):
             v = r[variant]
-            lo, hi = v["ci95"]
-            lines.append(f"| {key} | {variant} | {v['ppl']:.2f} ({lo:.2f}–{hi:.2f}) | {v['bpb']:.3f} "
+            (lo, hi), (blo, bhi) = v["ppl_ci95"], v["bpb_ci95"]
+            lines.append(f"| {key} | {variant} | {v['ppl']:.2f} ({lo:.2f}–{hi:.2f}) | {v['bpb']:.3f} ({blo:.3f}–{bhi:.3f}) "
                          f"| {v['word_ppl']:.2f} | {v['tokens']} |")
     return "\n".join(lines) + "\n"
 
@@ -55,7 +63,7 @@ def write_comparison(models: list[str], metrics: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    results = load_results(models, metrics)
+    results = load_perplexity(models, metrics)
     fidelity = load_results(models, metrics, "fidelity")
     text = ("# Base against fine-tuned, on the held-out test conversations\n\n"
             "## Perplexity\n\nScored on the author's reply tokens only. Bits per byte and word perplexity compare "
@@ -66,7 +74,7 @@ def write_comparison(models: list[str], metrics: Path) -> None:
                  "its ceiling). JSD and style gap: 0 is the author's own style.\n\n" + fidelity_table(fidelity))
     (metrics / "compare.md").write_text(text, encoding="utf-8")
     rows = [{"model": k, "variant": v, "bpb": r[v]["bpb"], "ppl": r[v]["ppl"],
-             "attributed": fidelity.get(k, {}).get("summary", {}).get(f"{v}_attributed")}
+             "attributed": fidelity.get(k, {}).get(f"{v}_attributed")}
             for k, r in results.items() for v in ("base", "finetuned")]
     (metrics / "plots").mkdir(parents=True, exist_ok=True)
     (metrics / "plots" / "bpb.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

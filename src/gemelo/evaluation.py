@@ -39,23 +39,30 @@ def score(model, dataset, batch_size: int = 8) -> tuple[np.ndarray, np.ndarray]:
 
 def summarize(nll: np.ndarray, tokens: np.ndarray, n_bytes: np.ndarray, n_words: np.ndarray,
               groups: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
-    """Perplexity, bits per byte, word perplexity, and a bootstrap interval of the perplexity by group."""
+    """Perplexity, bits per byte, word perplexity, and bootstrap intervals of perplexity and bits per byte by
+    group (the same resamples for both)."""
     total = nll.sum()
     ids, inverse = np.unique(groups, return_inverse=True)
-    g_nll = np.bincount(inverse, weights=nll)
-    g_tok = np.bincount(inverse, weights=tokens)
+    g_nll, g_tok, g_bytes = (np.bincount(inverse, weights=w) for w in (nll, tokens, n_bytes))
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(ids), size=(n_boot, len(ids)))
-    boot = np.exp(g_nll[draws].sum(1) / g_tok[draws].sum(1))
-    lo, hi = np.percentile(boot, [2.5, 97.5])
+    boot_nll = g_nll[draws].sum(1)
+
+    def interval(boot: np.ndarray) -> list[float]:
+        return [float(x) for x in np.percentile(boot, [2.5, 97.5])]
+
     return {
         "ppl": float(math.exp(total / tokens.sum())),
+        "ppl_ci95": interval(np.exp(boot_nll / g_tok[draws].sum(1))),
         "bpb": float(total / (n_bytes.sum() * math.log(2))),
+        "bpb_ci95": interval(boot_nll / (g_bytes[draws].sum(1) * math.log(2))),
         "word_ppl": float(math.exp(total / n_words.sum())),
         "tokens": int(tokens.sum()),
         "nll": float(total),
-        "ci95": [float(lo), float(hi)],
     }
+
+
+HEADLINE = ("ppl", "ppl_ci95", "bpb", "bpb_ci95")  # the DVC metric; the rest goes to <key>.details.json
 
 
 def evaluate(model, dataset, batch_size: int, n_boot: int, seed: int) -> dict:
@@ -65,7 +72,8 @@ def evaluate(model, dataset, batch_size: int, n_boot: int, seed: int) -> dict:
 
 
 def perplexity_stage(cfg, key: str) -> None:
-    """The perplexity stage: base against fine-tuned on the test split, to metrics/perplexity/<key>.json."""
+    """The perplexity stage: base against fine-tuned on the test split, to metrics/perplexity/<key>.json (the
+    headline figures) and <key>.details.json (word perplexity, scored tokens, summed NLL)."""
     import json
 
     from datasets import load_from_disk
@@ -86,7 +94,10 @@ def perplexity_stage(cfg, key: str) -> None:
     tuned_scores = evaluate(tuned, test, **args)
     del tuned  # one model in memory at a time
     result = {"base": evaluate(load_trained(MODELS / key, base=True)[0], test, **args), "finetuned": tuned_scores}
-    write_json(METRICS / "perplexity" / f"{key}.json", result)
+    # the headline figures are the DVC metric (`dvc exp show` lists the numbers, not the intervals); the rest beside
+    write_json(METRICS / "perplexity" / f"{key}.json", {v: {k: r[k] for k in HEADLINE} for v, r in result.items()})
+    write_json(METRICS / "perplexity" / f"{key}.details.json",
+               {v: {k: x for k, x in r.items() if k not in HEADLINE} for v, r in result.items()})
     with tracked(cfg, key, "perplexity", run_id=card.mlflow_run_id) as active:
         if active:
             import mlflow

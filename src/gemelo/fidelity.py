@@ -182,8 +182,8 @@ def summary(result: dict) -> dict:
 
 
 def fidelity_stage(cfg, key: str) -> None:
-    """The fidelity stage: how much the samples stage's replies read like the author's, to
-    metrics/fidelity/<key>.json."""
+    """The fidelity stage: how much the samples stage's replies read like the author's: the summary to
+    metrics/fidelity/<key>.json, the profiles and distances to <key>.details.json."""
     import json
 
     from gemelo import UserError
@@ -199,10 +199,11 @@ def fidelity_stage(cfg, key: str) -> None:
     rows = json.loads(samples_file.read_text(encoding="utf-8"))
     result = fidelity(rows, read_jsonl(CONVERSATIONS / "train.jsonl"), authors(cfg)[0], cfg.group.separator,
                       seed=cfg.train.seed)
-    result["summary"] = summary(result)
-    write_json(METRICS / "fidelity" / f"{key}.json", result)
+    headline = summary(result)
+    write_json(METRICS / "fidelity" / f"{key}.json", headline)  # the DVC metric: a column each in `dvc exp show`
+    write_json(METRICS / "fidelity" / f"{key}.details.json", result)  # profiles and distances, with top words
     with tracked(cfg, key, "fidelity", run_id=ModelCard.read(MODELS / key).mlflow_run_id) as active:
         if active:
             import mlflow
 
-            mlflow.log_metrics({f"fidelity_{k}": v for k, v in result["summary"].items() if isinstance(v, float)})
+            mlflow.log_metrics({f"fidelity_{k}": v for k, v in headline.items() if isinstance(v, float)})

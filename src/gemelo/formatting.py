@@ -12,6 +12,8 @@ trained model's card records its settings, so chat renders exactly what training
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gemelo import UserError
 
 PLAIN_SYSTEM = "{system}\n"
@@ -222,19 +224,20 @@ class ChatFormat:
         return split_messages(text, self.separator)
 
 
-def format_stage(cfg, key: str) -> None:
-    """The format stage: the conversations of every split as tokenized examples for one model."""
+def format_splits(cfg, key: str, splits: tuple[str, ...], out: Path) -> dict:
+    """The conversations of the named splits as tokenized examples for one model, saved to `out` (a
+    DatasetDict folder); returns the counts of examples and tokens per split. Only those splits are read."""
     from datasets import Dataset, DatasetDict
 
     from gemelo.config import authors, model_config
     from gemelo.models import load_tokenizer
-    from gemelo.pipeline import CONVERSATIONS, METRICS, PROCESSED, read_jsonl, write_json
+    from gemelo.pipeline import CONVERSATIONS, read_jsonl
 
     mcfg = model_config(cfg, key)
     tokenizer = load_tokenizer(mcfg, cfg.group.separator)
     fmt = ChatFormat(tokenizer, **settings(cfg, mcfg, authors(cfg)[0]))
     parts, counts = {}, {}
-    for split in ("train", "validation", "test"):
+    for split in splits:
         rows = []
         for i, conv in enumerate(read_jsonl(CONVERSATIONS / f"{split}.jsonl")):
             rows += fmt.examples(conv, i, mcfg.max_length)
@@ -246,5 +249,13 @@ def format_stage(cfg, key: str) -> None:
         elif split != "validation":
             raise UserError(f"no {split} example left for {key}: no reply of the author fits in "
                             f"model.{key}.max_length={mcfg.max_length} tokens with its context; raise max_length")
-    DatasetDict(parts).save_to_disk(str(PROCESSED / key))
+    DatasetDict(parts).save_to_disk(str(out))
+    return counts
+
+
+def format_stage(cfg, key: str) -> None:
+    """The format stage: the conversations of every split as tokenized examples for one model."""
+    from gemelo.pipeline import METRICS, PROCESSED, write_json
+
+    counts = format_splits(cfg, key, ("train", "validation", "test"), PROCESSED / key)
     write_json(METRICS / "tokens" / f"{key}.json", counts)
