@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _tiny import AUTHOR, SEP, conversations, copy_project, gemelo_cache, tiny_cfg, write_project  # noqa: F401
+from _tiny import AUTHOR, SEP, conversations, copy_project, gemelo_cache, tiny_cfg, tiny_project, write_project  # noqa: F401
 from test_chat import trained  # noqa: F401
 from test_real_formats import KEYS as REAL_KEYS, conversation, formats  # noqa: F401
 from gemelo import UserError
@@ -189,33 +189,35 @@ def test_the_modelfile_has_the_gguf_the_format_the_stops_and_the_sampling_of_con
     assert "FROM ./tiny-f16.gguf\n" in text and 'PARAMETER stop "<|im_end|>"' in text
     assert f"PARAMETER temperature {chat.temperature}\n" in text and f"PARAMETER top_p {chat.top_p}\n" in text
     assert f"PARAMETER num_predict {chat.max_new_tokens}\n" in text
-    assert 'SYSTEM """Sos Martu.' in text and 'TEMPLATE """{{- $prev := "system" }}{{ range .Messages }}' in text
+    assert 'TEMPLATE """{{- $prev := "" }}{{ range .Messages }}' in text and "Sos Martu." in text
 
 
 @pytest.mark.parametrize("key", REAL_KEYS)
-def test_the_exported_template_renders_every_prompt_as_training_did(formats, key):  # noqa: F811
+def test_the_exported_template_renders_every_prompt_as_the_twin_does(formats, key):  # noqa: F811
     """For the named models and the offline default (real tokenizers and templates): the GGUF's chat
-    template, rendered by Jinja as runners do, gives the training text before each of the author's
-    replies, with or without the system message; the Ollama template is built from the same pieces."""
+    template, rendered by Jinja as runners do, gives for an app's plain messages (any system message of its
+    own included) the prompt `gemelo chat` renders, which for a chat between two is the training text."""
     from hypothesis import HealthCheck, given, settings
 
     fmt = formats[key]("Sos {author}. Respondé como {author} en WhatsApp.")
     pieces = Pieces.of(fmt)
     jinja = pieces.jinja()
-    assert all(p in pieces.ollama() for p in (pieces.first_user, pieces.reply, pieces.prompt))
+    assert all(p in pieces.ollama() for p in (pieces.head, pieces.reply, pieces.next_user, pieces.prompt))
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(conv=conversation())
     def check(conv):
-        msgs = [{"role": m["role"], "content": m["content"]} for m in fmt.messages(conv)]
+        msgs = [{"role": m["role"], "content": m["content"]} for m in fmt.messages(conv)[1:]]
+        while msgs and msgs[0]["role"] == "assistant":  # apps start with the user's message
+            msgs.pop(0)
         for k in range(1, len(msgs)):
-            if msgs[k]["role"] == "assistant" and msgs[k - 1]["role"] != "assistant":
-                want = fmt.text(fmt.messages(conv)[:k], generation_prompt=True)
-                for given_msgs in (msgs[:k], msgs[1:k]):
-                    if given_msgs:
-                        got = fmt.tokenizer.apply_chat_template(given_msgs, chat_template=jinja, tokenize=False,
-                                                                add_generation_prompt=True)
-                        assert got == want
+            if msgs[k]["role"] == "assistant":
+                want = fmt.prompt(msgs[:k], group=False)
+                if fmt.kind == "chat" and not conv["group"]:  # the plain format names the other person
+                    assert want == fmt.text([fmt.messages(conv)[0], *msgs[:k]], generation_prompt=True)
+                for sent in (msgs[:k], [{"role": "system", "content": "You are helpful"}, *msgs[:k]]):
+                    assert fmt.tokenizer.apply_chat_template(sent, chat_template=jinja, tokenize=False,
+                                                             add_generation_prompt=True) == want
     check()
 
 

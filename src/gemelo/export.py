@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemelo import UserError
-from gemelo.formatting import USER
 
 EXPORTS = Path("exports")
 QUANTS = ("f32", "f16", "bf16", "q8_0")  # what llama.cpp's converter writes itself
-MARKERS = ("\x02system\x03", "\x02user1\x03", "\x02reply1\x03", "\x02user2\x03")
+MARKERS = ("\x02user1\x03", "\x02reply1\x03", "\x02user2\x03")
 
 
 # --- the merged transformers folder ---------------------------------------------------------------------
@@ -59,49 +58,47 @@ def save_merged(model, tokenizer, card, out: Path) -> None:
 
 @dataclass
 class Pieces:
-    """The training format as the text around each message: `start` + system, `first_user` + the first
-    user message, `reply` + a reply, `next_user` + a user message after a reply, `prompt` after the last
-    user message (the end of its turn and the opening of the author's reply)."""
-    start: str
-    first_user: str
+    """The training format as the text around each message, for a conversation that starts with the other
+    person, as apps send it: `head` (the system prompt as trained, and the opening of the first user
+    message), `reply` (the end of a user message and the opening of the author's reply), `next_user` (the
+    end of a reply and the opening of the next user message), `prompt` (after the last user message: the
+    author's turn opens). Two user messages in a row are one turn, joined by a newline, as in training.
+    An app's system messages are left out: the twin only ever saw its own."""
+    head: str
     reply: str
     next_user: str
     prompt: str
-    system: str  # the training system prompt, used when a client sends none
 
     @classmethod
     def of(cls, fmt) -> "Pieces":
-        """Cut the rendered format at the markers, then check the pieces rebuild a longer conversation."""
-        sys_, u1, a1, u2 = MARKERS
-        text = fmt.text([{"role": "system", "content": sys_}, {"role": "user", "content": u1, "name": USER},
-                         {"role": "assistant", "content": a1}, {"role": "user", "content": u2, "name": USER}],
-                        generation_prompt=True)
+        """Cut the rendered format at marker messages, then check the pieces rebuild a longer conversation."""
+        u1, a1, u2 = MARKERS
+        text = fmt.prompt([{"role": "user", "content": u1}, {"role": "assistant", "content": a1},
+                           {"role": "user", "content": u2}], group=False)
         cuts, rest = [], text
         for marker in MARKERS:
             before, found, rest = rest.partition(marker)
             if not found:
                 raise UserError("the chat template drops or reorders messages: it cannot be exported")
             cuts.append(before)
-        pieces = cls(*cuts, rest, system=fmt.system_prompt.format(author=fmt.author))
-        longer = [{"role": "system", "content": "s"}] + [
-            {"role": r, "content": f"{r}{i}", "name": USER} for i in range(3) for r in ("user", "assistant")][:-1]
-        if pieces.render(longer) != fmt.text(longer, generation_prompt=True):
+        pieces = cls(*cuts, rest)
+        longer = [{"role": r, "content": f"{r}{i}"} for i in range(3) for r in ("user", "assistant")][:-1]
+        longer.insert(3, {"role": "user", "content": "again"})
+        if pieces.render(longer) != fmt.prompt(longer, group=False):
             raise UserError("the chat template renders turns differently along a conversation: it cannot be "
                             "written as a GGUF or Ollama template")
         return pieces
 
     def render(self, msgs: list[dict]) -> str:
-        """What both templates do, in Python (tests compare it with the format and with the templates)."""
-        text, prev = "", "system"
-        if msgs[0]["role"] != "system":
-            text += self.start + self.system
+        """What both templates do, in Python (Pieces.of checks it against the format)."""
+        text, prev = "", ""
         for m in msgs:
-            if m["role"] == "system":
-                text += self.start + m["content"]
-            elif m["role"] == "user":
-                text += (self.next_user if prev == "assistant" else self.first_user) + m["content"]
-            else:
+            if m["role"] == "user":
+                text += {"": self.head, "user": "\n"}.get(prev, self.next_user) + m["content"]
+            elif m["role"] == "assistant" and prev:
                 text += self.reply + m["content"]
+            else:
+                continue
             prev = m["role"]
         return text + self.prompt
 
@@ -110,37 +107,30 @@ class Pieces:
         Studio apply). Pieces are string literals, never raw text: runners render with trim_blocks, which
         would eat a newline that follows a block tag."""
         q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731 - a Jinja string literal
-        return ("{% set ns = namespace(prev='system') %}"
-                f"{{% if messages[0]['role'] != 'system' %}}{{{{ {q(self.start + self.system)} }}}}{{% endif %}}"
-                "{% for m in messages %}"
-                f"{{% if m['role'] == 'system' %}}{{{{ {q(self.start)} + m['content'] }}}}"
-                f"{{% elif m['role'] == 'user' %}}{{{{ ({q(self.next_user)} if ns.prev == 'assistant' else "
-                f"{q(self.first_user)}) + m['content'] }}}}"
-                f"{{% else %}}{{{{ {q(self.reply)} + m['content'] }}}}{{% endif %}}"
-                "{% set ns.prev = m['role'] %}{% endfor %}"
+        return ("{% set ns = namespace(prev='') %}{% for m in messages %}"
+                f"{{% if m['role'] == 'user' %}}{{{{ ({q(self.head)} if ns.prev == '' else \"\\n\" if ns.prev == "
+                f"'user' else {q(self.next_user)}) + m['content'] }}}}{{% set ns.prev = 'user' %}}"
+                f"{{% elif m['role'] == 'assistant' and ns.prev != '' %}}{{{{ {q(self.reply)} + m['content'] }}}}"
+                "{% set ns.prev = 'assistant' %}{% endif %}{% endfor %}"
                 f"{{% if add_generation_prompt %}}{{{{ {q(self.prompt)} }}}}{{% endif %}}")
 
     def ollama(self) -> str:
-        """The same as an Ollama (Go) template; Ollama puts the Modelfile's SYSTEM first in .Messages."""
-        pieces = (self.start, self.first_user, self.reply, self.next_user, self.prompt)
+        """The same as an Ollama (Go) template."""
+        pieces = (self.head, self.reply, self.next_user, self.prompt)
         if any("{{" in p or '"""' in p for p in pieces):
             raise UserError("the chat template holds '{{' or '\"\"\"': it cannot be written into a Modelfile")
-        return ('{{- $prev := "system" }}{{ range .Messages }}'
-                f'{{{{ if eq .Role "system" }}}}{self.start}{{{{ .Content }}}}'
-                f'{{{{ else if eq .Role "user" }}}}{{{{ if eq $prev "assistant" }}}}{self.next_user}{{{{ else }}}}'
-                f'{self.first_user}{{{{ end }}}}{{{{ .Content }}}}'
-                f'{{{{ else if eq .Role "assistant" }}}}{self.reply}{{{{ .Content }}}}{{{{ end }}}}'
-                f'{{{{ $prev = .Role }}}}{{{{ end }}}}{self.prompt}')
+        return ('{{- $prev := "" }}{{ range .Messages }}'
+                f'{{{{ if eq .Role "user" }}}}{{{{ if eq $prev "" }}}}{self.head}{{{{ else if eq $prev "user" }}}}\n'
+                f'{{{{ else }}}}{self.next_user}{{{{ end }}}}{{{{ .Content }}}}{{{{ $prev = "user" }}}}'
+                f'{{{{ else if and (eq .Role "assistant") (ne $prev "") }}}}{self.reply}{{{{ .Content }}}}'
+                f'{{{{ $prev = "assistant" }}}}{{{{ end }}}}{{{{ end }}}}{self.prompt}')
 
 
 def modelfile(fmt, gguf_name: str, sampling, context: int) -> str:
     """An Ollama Modelfile: the GGUF, the format, the stop tokens and the sampling settings of conf/."""
-    pieces = Pieces.of(fmt)
     stops = [fmt.tokenizer.convert_ids_to_tokens(i) for i in fmt.stop_ids]
-    if '"""' in pieces.system:
-        raise UserError('the system prompt holds \'"""\': it cannot be written into a Modelfile')
-    lines = [f"# gemelo export: `ollama create {Path(gguf_name).name.split('-')[0]} -f Modelfile` in this folder",
-             f"FROM ./{gguf_name}", f'TEMPLATE """{pieces.ollama()}"""', f'SYSTEM """{pieces.system}"""']
+    lines = [f"# gemelo export: `ollama create {Path(gguf_name).name.rsplit('-', 1)[0]} -f Modelfile` in this folder",
+             f"FROM ./{gguf_name}", f'TEMPLATE """{Pieces.of(fmt).ollama()}"""']
     lines += [f"PARAMETER stop {json.dumps(s, ensure_ascii=False)}" for s in stops]
     lines += [f"PARAMETER temperature {sampling.temperature}", f"PARAMETER top_p {sampling.top_p}",
               f"PARAMETER repeat_penalty {sampling.repetition_penalty}",
@@ -181,7 +171,7 @@ def add_metadata(path: Path, fmt, name: str) -> None:
            K.Tokenizer.TOKEN_TYPE: Value(T.ARRAY, types, sub_type=T.INT32),
            "gemelo.separator": Value(T.STRING, fmt.separator),
            "gemelo.author": Value(T.STRING, fmt.author),
-           "gemelo.system_prompt": Value(T.STRING, Pieces.of(fmt).system)}
+           "gemelo.system_prompt": Value(T.STRING, fmt.system_prompt.format(author=fmt.author))}
     tmp = path.with_name(path.name + ".tmp")
     arch = reader.get_field(K.General.ARCHITECTURE).contents()
     copy_with_new_metadata(reader, gguf.GGUFWriter(tmp, arch=arch, endianess=reader.endianess), new, [])
@@ -217,16 +207,6 @@ def export(target: str, quants: list[str], sampling, root: Path = EXPORTS) -> Pa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
-
-
-def export_stage(cfg, key: str) -> None:
-    """The export stage (not in the default targets: `dvc repro export@<model>`)."""
-    from gemelo.chat import Sampling
-    from gemelo.config import model_config
-    from gemelo.pipeline import MODELS
-
-    model_config(cfg, key)
-    print(export(str(MODELS / key), list(cfg.export.quants), Sampling.from_config(cfg.chat)))
 
 
 # --- llama.cpp against the merged model -----------------------------------------------------------------
@@ -281,11 +261,12 @@ def gguf_score(llm, dataset) -> tuple:
 
 
 def hf_greedy(model, prompt: list[int], max_new_tokens: int, stop_ids: list[int]) -> list[int]:
-    """The merged model's greedy continuation, stopped at the end of turn (the stop token kept)."""
+    """The merged model's greedy continuation, stopped at the end of turn (kept); no repetition penalty,
+    whatever the model's generation_config says, as in gguf_greedy."""
     import torch
 
+    ids = torch.tensor([prompt])
     with torch.no_grad():
-        out = model.generate(torch.tensor([prompt]), max_new_tokens=max_new_tokens, do_sample=False,
-                             eos_token_id=stop_ids, pad_token_id=stop_ids[0], attention_mask=torch.ones(1, len(prompt),
-                             dtype=torch.long))
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
+                             do_sample=False, repetition_penalty=1.0, eos_token_id=stop_ids, pad_token_id=stop_ids[0])
     return out[0, len(prompt):].tolist()
