@@ -137,9 +137,10 @@ class Api:
             sampling = Sampling.from_config(vars(self.sampling), **overrides)
         except (UserError, TypeError) as e:
             raise ApiError(400, str(e)) from None
+        options = req.get("stream_options")
         return {"model": name, "history": history, "group": any("name" in h for h in history),
                 "sampling": sampling, "stream": bool(req.get("stream")),
-                "usage_chunk": bool((req.get("stream_options") or {}).get("include_usage"))}
+                "usage_chunk": isinstance(options, dict) and bool(options.get("include_usage"))}
 
     def generate(self, req: dict, usage: dict) -> Iterator[str]:
         """The reply as it grows, as the content clients see: messages joined by newlines (each step's text

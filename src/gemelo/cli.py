@@ -120,8 +120,13 @@ def _serve(args: argparse.Namespace) -> None:
 def _export(args: argparse.Namespace) -> None:
     from gemelo.export import export
 
+    from gemelo.config import PARAMS, load
+
+    if args.quant is None and not PARAMS.exists():
+        raise UserError("no params.yaml here to take export.quants from: give --quant, e.g. --quant f16,q8_0")
+    quants = [q.strip() for q in args.quant.split(",") if q.strip()] if args.quant else list(load().export.quants)
     _quiet_loading()
-    out = export(args.model, [q.strip() for q in args.quant.split(",") if q.strip()], _sampling(args))
+    out = export(args.model, quants, _sampling(args))
     for path in sorted(out.iterdir()):
         print(path)
 
@@ -171,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", parents=[sampling], help="write exports/<model>/: the merged model, GGUF files "
                        "for llama.cpp and LM Studio, an Ollama Modelfile (needs `pip install gemelo[export]`)")
     p.add_argument("model", help="a model key (its folder under models/) or a trained model folder")
-    p.add_argument("--quant", default="f16,q8_0", help="GGUF types, comma-separated: f32, f16, bf16, q8_0 "
-                   "(default f16,q8_0; the Modelfile uses the first)")
+    p.add_argument("--quant", help="GGUF types, comma-separated: f32, f16, bf16, q8_0 (default: export.quants "
+                   "of conf/config.yaml; the Modelfile uses the first)")
     p.set_defaults(func=_export)
 
     args = parser.parse_args(argv)

@@ -209,6 +209,16 @@ def export(target: str, quants: list[str], sampling, root: Path = EXPORTS) -> Pa
     return out
 
 
+def export_stage(cfg, key: str) -> None:
+    """The export stage: models/<key> to exports/<key>/ with the GGUF types of `export.quants`."""
+    from gemelo.chat import Sampling
+    from gemelo.config import model_config
+    from gemelo.pipeline import MODELS
+
+    model_config(cfg, key)
+    print(export(str(MODELS / key), list(cfg.export.quants), Sampling.from_config(cfg.chat)))
+
+
 # --- llama.cpp against the merged model -----------------------------------------------------------------
 
 def load_gguf(path: Path, context: int, logits_all: bool = True):
