@@ -17,7 +17,8 @@ from gemelo.api import MAX_WAITING, serve_api
 from gemelo.chat import Sampling, Twin
 from gemelo.cli import main
 
-GREEDY = Sampling(temperature=0, max_new_tokens=12)
+# sampled, seeded: reproducible, and varied enough that the tiny model's replies have words and bursts
+SAMPLED = Sampling(temperature=1.0, max_new_tokens=12, seed=7)
 KEY = "s3cret-key"
 
 
@@ -28,7 +29,7 @@ def folder(trained):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def server(folder):
-    srv = serve_api([folder], port=0, sampling=GREEDY, block=False)
+    srv = serve_api([folder], port=0, sampling=SAMPLED, block=False)
     yield srv
     srv.shutdown()
     srv.server_close()
@@ -43,6 +44,43 @@ def client(server):
 @pytest.fixture(scope="module")
 def twin(folder):
     return Twin.load(folder)
+
+
+class Counted:
+    """Wraps a twin's model.generate to record the most generations that ever ran at once; with a delay,
+    each forward pass (one token) also takes that long, so that a generation outlasts a client."""
+
+    def __init__(self, twin, delay: float = 0.0):
+        self.twin, self.generate, self.running, self.most = twin, twin.model.generate, 0, 0
+        self.forward, self.delay = twin.model.forward, delay
+        self.guard = threading.Lock()
+
+    def slow_forward(self, *args, **kwargs):
+        time.sleep(self.delay)
+        return self.forward(*args, **kwargs)
+
+    def __call__(self, **kwargs):
+        with self.guard:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return self.generate(**kwargs)
+        finally:
+            with self.guard:
+                self.running -= 1
+
+    def __enter__(self) -> "Counted":
+        self.twin.model.generate = self
+        if self.delay:
+            self.twin.model.forward = self.slow_forward
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.twin.model.generate, self.twin.model.forward = self.generate, self.forward
+
+
+def served_twin(server) -> Twin:
+    return server.api.models.get(server.api.targets["tiny"], False)
 
 
 def raw(server, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -64,7 +102,8 @@ def test_models_lists_the_served_model(client):
 
 def test_a_reply_is_the_twins_reply_with_its_messages_joined_by_newlines(client, twin):
     reply = client.chat.completions.create(model="tiny", messages=HISTORY)
-    want = twin.reply(HISTORY, GREEDY)
+    want = twin.reply(HISTORY, SAMPLED)
+    assert want  # the comparison below is not between two empty replies
     choice = reply.choices[0]
     assert choice.message.role == "assistant" and choice.message.content == "\n".join(want)
     assert choice.message.model_extra["messages"] == want
@@ -87,7 +126,7 @@ def test_a_reply_of_several_messages_is_split_at_the_separator(server):
     """Whatever the tiny model writes: the server's content is the burst's messages, one per line."""
     from gemelo.api import Api
 
-    api = Api([server.api.targets["tiny"]], GREEDY)
+    api = Api([server.api.targets["tiny"]], SAMPLED)
     twin = api.models.get(api.targets["tiny"], False)
     twin.stream = lambda *a, usage=None, **k: iter(["jajaja", "<|msg_sep|> ", "posta", "<|msg_sep|>", "dale"])
     stats: dict = {}
@@ -131,24 +170,29 @@ def test_bad_requests_get_openai_error_objects(client, server):
 def test_a_history_longer_than_the_context_is_cut_oldest_first(client, twin):
     history = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"mensaje {i} jajaja"} for i in range(401)]
     reply = client.chat.completions.create(model="tiny", messages=history)
-    assert reply.choices[0].message.content == "\n".join(twin.reply(history, GREEDY))
-    assert reply.usage.prompt_tokens + GREEDY.max_new_tokens <= twin.max_length
+    assert reply.choices[0].message.content == "\n".join(twin.reply(history, SAMPLED))
+    assert reply.usage.prompt_tokens + SAMPLED.max_new_tokens <= twin.max_length
 
 
-def test_a_client_that_hangs_up_mid_stream_leaves_the_model_free(server, client):
-    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=60)
-    conn.request("POST", "/v1/chat/completions", json.dumps({"model": "tiny", "messages": HISTORY, "stream": True}),
-                 {"Content-Type": "application/json"})
-    resp = conn.getresponse()
-    assert resp.status == 200 and resp.readline().startswith(b"data: ")
-    conn.close()
-    assert client.chat.completions.create(model="tiny", messages=HISTORY).choices[0].message.content is not None
+def test_a_client_that_hangs_up_mid_stream_leaves_the_model_free_once_done(server, client):
+    """The next request waits for the abandoned generation to end: never two at once."""
+    with Counted(served_twin(server), delay=0.02) as counted:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=60)
+        conn.request("POST", "/v1/chat/completions", json.dumps(
+            {"model": "tiny", "messages": HISTORY, "stream": True, "max_tokens": 100}),
+            {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.readline().startswith(b"data: ")
+        resp.close()  # the response holds the socket too
+        conn.close()
+        assert client.chat.completions.create(model="tiny", messages=HISTORY).choices[0].message.content is not None
+    assert counted.most == 1
 
 
 def test_the_api_key_is_required_when_given(folder):
     import openai
 
-    srv = serve_api([folder], port=0, sampling=GREEDY, api_key=KEY, block=False)
+    srv = serve_api([folder], port=0, sampling=SAMPLED, api_key=KEY, block=False)
     url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
     try:
         with pytest.raises(openai.AuthenticationError, match="API key"):
@@ -173,37 +217,19 @@ def test_load_every_request_is_answered_or_refused_one_generation_at_a_time(serv
     the server still answers afterwards, and its threads and memory come back down."""
     import psutil
 
-    twin = server.api.models.get(server.api.targets["tiny"], False)
-    generate, running, most = twin.model.generate, [0], [0]
-    guard = threading.Lock()
-
-    def counted(**kwargs):
-        with guard:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        try:
-            return generate(**kwargs)
-        finally:
-            with guard:
-                running[0] -= 1
-
-    twin.model.generate = counted
     body = json.dumps({"model": "tiny", "messages": HISTORY, "max_tokens": 4}).encode()
     process = psutil.Process()
     threads, rss = threading.active_count(), process.memory_info().rss
-    try:
-        with ThreadPoolExecutor(20) as pool:
-            results = list(pool.map(lambda _: raw(server, "POST", "/v1/chat/completions", body,
-                                                  {"Content-Type": "application/json"}), range(100)))
-    finally:
-        twin.model.generate = generate
+    with Counted(served_twin(server)) as counted, ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda _: raw(server, "POST", "/v1/chat/completions", body,
+                                              {"Content-Type": "application/json"}), range(100)))
     statuses = [s for s, _ in results]
     assert set(statuses) <= {200, 429} and statuses.count(200) >= MAX_WAITING
     for status, text in results:
         obj = json.loads(text)
         assert obj["choices"][0]["message"]["role"] == "assistant" if status == 200 else \
             "retry" in obj["error"]["message"]
-    assert most[0] == 1
+    assert counted.most == 1
     assert client.models.list().data[0].id == "tiny"
     time.sleep(0.5)
     assert threading.active_count() <= threads + 2
