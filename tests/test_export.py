@@ -117,7 +117,8 @@ def test_the_merge_keeps_the_separators_trained_row(exported, merged_and_unmerge
 
 def test_the_gguf_carries_the_format_the_end_of_turn_and_the_separator(exported, merged_and_unmerged):
     """llama.cpp tokenizes the training prompts exactly as the model's tokenizer does, and its own chat
-    template (the GGUF's, applied as llama-cpp-python applies it) renders them from plain messages."""
+    template (the GGUF's, applied as llama-cpp-python applies it) renders them from plain messages, an app's
+    system message left out."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     _, (_, tok, card) = merged_and_unmerged
@@ -132,8 +133,8 @@ def test_the_gguf_carries_the_format_the_end_of_turn_and_the_separator(exported,
         text = fmt.prompt(p["history"], p["group"])
         assert llm.tokenize(text.encode(), add_bos=False, special=True) == tok.encode(text, add_special_tokens=False)
         plain = [{"role": m["role"], "content": m["content"]} for m in fmt.history_messages(p["history"], p["group"])]
-        assert template(messages=plain[1:]).prompt == text  # no system message: the training one
-        assert template(messages=[{"role": "system", "content": "otro"}] + plain[1:]).prompt != text
+        assert template(messages=plain[1:]).prompt == text  # the twin's own system prompt
+        assert template(messages=[{"role": "system", "content": "otro"}] + plain[1:]).prompt == text
 
 
 def test_llama_cpp_greedy_continuation_equals_the_merged_models(exported, merged_and_unmerged):
