@@ -49,8 +49,12 @@ def closure(script: Path) -> set[str]:
 
 
 def stages() -> dict[str, dict]:
-    spec = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    return {name: s.get("do", s) for name, s in spec.items()}
+    """The stages of the pipeline and of export/dvc.yaml (whose stages run in the project root)."""
+    found = {}
+    for dvc_yaml in (ROOT / "dvc.yaml", ROOT / "export" / "dvc.yaml"):
+        spec = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"]
+        found |= {name: s.get("do", s) for name, s in spec.items()}
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(stages()))
