@@ -33,7 +33,7 @@ def project(tmp_path_factory, gemelo_cache):  # noqa: F811
     from gemelo.training import finetune_stage
 
     root = tmp_path_factory.mktemp("rehearsal")
-    overrides = [f"model=[{','.join(KEYS)}]", "chat.samples=2", "chat.max_new_tokens=4", "evaluate.bootstrap=50"]
+    overrides = [f"model=[{','.join(KEYS)}]", "chat.samples=3", "chat.max_new_tokens=4", "fidelity.judge=tiny:llama", "evaluate.bootstrap=50"]
     for key in KEYS:
         folder = model_folder(key, root / "downloads" / key)
         overrides += [f"model.{key}.source={folder}", f"model.{key}.method=lora", f"model.{key}.dtype=float32",
