@@ -52,6 +52,7 @@ def log_summary(cfg, key: str, figures: dict) -> None:
 
 
 def show(messages: list[str]) -> str:
+    """A burst as paragraphs, one per message."""
     return "\n\n".join(messages)
 
 
@@ -62,7 +63,6 @@ def blind_tab(page, cfg) -> None:
     import gradio as gr
 
     from gemelo import blind
-
     from gemelo.config import authors
 
     questions = blind.pairs() if cfg is not None else {}
@@ -81,7 +81,7 @@ def blind_tab(page, cfg) -> None:
         log_summary(cfg, key, summary[key])
         s = summary[key]
         verdict = "¡Bien! Esa era la real." if side == q["real_side"] else f"No: la real era la {q['real_side']}."
-        tally = f"{verdict} Acertaste {s['correct']:.0%} de {s['answers']} con {key}."
+        tally = f"{verdict} Con {key}, {s['correct']:.0%} de {s['answers']} respuestas acertaron (todas las guardadas)."
         return (tally, *ask(key))
 
     gr.Markdown("Una conversación y dos respuestas: una la escribió el autor, la otra su gemelo. ¿Cuál es la real? "
