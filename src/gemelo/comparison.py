@@ -54,7 +54,9 @@ def verdict(key: str, s: dict, blind: dict | None) -> str:
     """One sentence: what the fine-tuned twin's figures mean, read off their intervals."""
     lo, hi = s["finetuned_sense_ci95"]
     above_floor = lo > s["shuffled_sense_ci95"][1]
-    if above_floor and hi >= s["real_sense_ci95"][0]:
+    if s["real_sense_ci95"][0] <= s["shuffled_sense_ci95"][1]:
+        sense = "the judge cannot measure sense here: even the author's real replies do not beat shuffled ones"
+    elif above_floor and hi >= s["real_sense_ci95"][0]:
         sense = "its replies answer their contexts about as well as the author's own"
     elif above_floor:
         sense = "its replies answer their contexts better than a reply picked at random, but less than the author's"
