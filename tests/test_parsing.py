@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import gemelo.parsing as parsing
+
 from gemelo import UserError
 from gemelo.parsing import Message, Parsed, jsonl, parse_path, parse_text
+from gemelo.parsing import fast
 
 LRM, NBSP, NNBSP, BOM = "\u200e", "\u00a0", "\u202f", "\ufeff"
 CONFORMANCE = Path(__file__).parent / "data" / "conformance" / "chat-miner"  # vendored, MIT: see its LICENSE
@@ -30,18 +31,21 @@ def one(text: str) -> Message:
     return parsed.messages[0]
 
 
+def stray(parsed: Parsed) -> int:
+    return sum(parsed.dropped.values())
+
+
 def check_lines(parsed: Parsed) -> None:
-    assert parsed.lines_read == sum(m.lines for m in parsed.messages) + parsed.stray_lines
+    assert parsed.lines_read == sum(m.lines for m in parsed.messages) + stray(parsed)
 
 
-MODES = ["fast", "general", "slow"]
+MODES = ["fast", "reference"]
+FAST = fast.parse
 
 
 def set_mode(mode: str) -> None:
-    """fast: the style regex and columns; general: exports planned header by header; slow: every message
-    built by the one-by-one code instead of the columns."""
-    parsing._FORCE_GENERAL = mode == "general"
-    parsing._FORCE_SLOW = mode == "slow"
+    """fast: the fast path where it applies (as parse_text runs); reference: the reference parser always."""
+    fast.parse = FAST if mode == "fast" else lambda raw, chat: None
 
 
 def parse_all_modes(text: str, chat: str = "chat") -> list[Parsed]:
@@ -181,14 +185,14 @@ def test_multiline_blank_lines_junk_and_stray_lines(every_mode):
     parsed = parse_text(text)
     assert [m.text for m in parsed.messages] == ["uno\n\ntres", "b"]
     assert [m.lines for m in parsed.messages] == [3, 1]
-    assert (parsed.lines_read, parsed.stray_lines) == (8, 4)
+    assert parsed.lines_read == 8 and parsed.dropped == {"not_a_message": 2, "empty": 2}
     check_lines(parsed)
 
 
 def test_no_headers_and_empty_text():
-    assert parse_text("") == Parsed([], 0, 0)
+    assert (parse_text("").messages, parse_text("").lines_read, stray(parse_text(""))) == ([], 0, 0)
     p = parse_text("hola\nnada\n")
-    assert (p.messages, p.lines_read, p.stray_lines) == ([], 2, 2)
+    assert (p.messages, p.lines_read, p.dropped) == ([], 2, {"not_a_message": 2})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ def test_day_month_order_is_inferred(lines, first, every_mode):
     assert len({m.chat for m in parsed.messages}) == 1
 
 
-def test_two_exports_pasted_with_a_bom_each_inferred(every_mode):
+def test_exports_pasted_are_told_apart_by_their_dates_not_by_boms(every_mode):
     us = "1/02/21, 10:00 - Ann: hi\n1/20/21, 11:00 - Bob: yo\n"
     es = "02/01/21, 10:00 - Ana: hola\n20/01/21, 11:00 - Beto: che\n"
     parsed = parse_text(BOM + us + BOM + es)
@@ -222,9 +226,9 @@ def test_two_exports_pasted_with_a_bom_each_inferred(every_mode):
         (datetime(2021, 1, 2, 10), "Ana", "chat#2"),
         (datetime(2021, 1, 20, 11), "Beto", "chat#2"),
     ]
-    # each export alone, no evidence in the second: it falls back to day first, the first keeps month first
+    # a BOM where the time goes on is no boundary: one export, month first all along (1/20)
     parsed = parse_text(us + BOM + "03/02/21, 10:00 - Ana: a\n03/02/21, 11:00 - Beto: b\n")
-    assert [m.ts.month for m in parsed.messages] == [1, 1, 2, 2]
+    assert [m.ts.month for m in parsed.messages] == [1, 1, 3, 3] and {m.chat for m in parsed.messages} == {"chat"}
 
 
 def test_two_exports_pasted_without_bom():
@@ -257,26 +261,26 @@ def test_quoted_header_of_another_style_stays_in_its_message(every_mode):
     assert {m.chat for m in parsed.messages} == {"chat"}
 
 
-def test_bom_line_inside_a_file_starts_a_new_export_and_its_junk_is_stray(every_mode):
-    text = f"20/01/21, 11:00 - Ana: a\n{BOM}Chat export\n01/01/20, 10:00 - Beto: b\n"
+def test_boms_anywhere_are_ignored(every_mode):
+    text = f"{BOM}Chat export\n20/01/21, 11:00 - Ana: a {BOM}b\n{BOM}[20/01/21, 11:01 - Beto: c\n{BOM}20/01/21, 11:02 - Caro: d\n"
     parsed = parse_text(text)
-    assert [(m.text, m.chat) for m in parsed.messages] == [("a", "chat"), ("b", "chat#2")]
-    assert parsed.stray_lines == 1
-    check_lines(parsed)
+    assert [(m.text, m.chat) for m in parsed.messages] == [("a b\n[20/01/21, 11:01 - Beto: c", "chat"), ("d", "chat")]
+    assert (parsed.lines_read, parsed.dropped) == (4, {"not_a_message": 1})
+    text = f"20/01/21, 11:00 - Ana: a\n{BOM}Chat export\n01/01/20, 10:00 - Beto: b\n"  # a title between exports
+    parsed = parse_text(text)
+    assert [(m.text, m.chat) for m in parsed.messages] == [("a\nChat export", "chat"), ("b", "chat#2")]
 
 
-def test_bom_opening_the_file_or_inside_a_line_starts_no_export(every_mode):
-    parsed = parse_text(f"{BOM}Chat export\n20/01/21, 11:00 - Ana: a {BOM}b\n20/01/21, 11:01 - Beto: c\n")
-    assert [(m.text, m.chat) for m in parsed.messages] == [(f"a {BOM}b", "chat"), ("c", "chat")]
-    assert (parsed.lines_read, parsed.stray_lines) == (3, 1)
-
-
-def test_lazy_parsed_behaves_like_a_plain_one():
+def test_messages_are_built_once_from_the_columns():
     text = "20/01/21, 11:00 - Ana: a\n20/01/21, 11:01 - Beto: b\n"
-    lazy = parse_text(text)
-    plain = Parsed(list(parse_text(text).messages), 2, 0)
-    assert lazy == plain and list(lazy) == plain.messages
-    assert "messages" in vars(lazy) and lazy.messages is lazy.messages  # built once, then a plain attribute
+    parsed = parse_text(text)
+    assert "messages" not in vars(parsed)  # JSON Lines are written straight from the columns
+    assert parsed.messages is parsed.messages and list(parsed) == parsed.messages
+    set_mode("reference")
+    try:
+        assert parse_text(text) == Parsed([parsed.messages], 2)
+    finally:
+        set_mode("fast")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -527,8 +531,18 @@ def test_round_trip_every_style(chat):
     for mode, parsed in zip(MODES, parse_all_modes(text, chat=name)):
         assert rows(parsed) == expected, (name, mode)
         assert {m.chat for m in parsed.messages} == {name}
-        assert parsed.stray_lines == 0
+        assert stray(parsed) == 0
         check_lines(parsed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(chats())
+def test_the_fast_path_takes_every_export_of_one_layout(chat):
+    """So that the comparisons with the reference above test it (it may not hand a usual file back)."""
+    from gemelo.parsing.text import normalise
+
+    name, text, _ = chat
+    assert FAST(normalise(text.encode()), name) is not None
 
 
 @settings(max_examples=60, deadline=None)
@@ -536,12 +550,12 @@ def test_round_trip_every_style(chat):
                           st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)), max_size=8))  # fmt: skip
 def test_any_text_all_modes_agree(parts_):
     text = "\n".join(h + t for h, t in parts_)
-    fast, *others = parse_all_modes(text)
+    quick, *others = parse_all_modes(text)
     for other in others:
-        assert rows(fast) == rows(other)
-        assert [(m.chat, m.lines) for m in fast.messages] == [(m.chat, m.lines) for m in other.messages]
-        assert (fast.lines_read, fast.stray_lines) == (other.lines_read, other.stray_lines)
-    check_lines(fast)
+        assert quick.messages == other.messages
+        assert (quick.lines_read, quick.dropped, quick.unrecognised) == (other.lines_read, other.dropped, other.unrecognised)
+        assert jsonl(quick) == jsonl(other)
+    check_lines(quick)
 
 
 @settings(max_examples=60, deadline=None)
@@ -552,7 +566,7 @@ def test_jsonl_is_json_dumps(chat):
     parsed = parse_text(text)
     expected = "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages).encode()
     assert jsonl(parse_text(text)) == expected  # straight from the columns
-    assert jsonl(Parsed(parsed.messages, 0, 0)) == expected  # from Message objects
+    assert jsonl(Parsed([parsed.messages], 0)) == expected  # from Message objects
 
 
 # --------------------------------------------------------------------------------------------------
@@ -619,22 +633,6 @@ def test_folder_of_exports(tmp_path):
     check_lines(parsed)
 
 
-def test_big_file_fast_path_and_lazy_messages(tmp_path):
-    path = tmp_path / "big.txt"
-    start = datetime(2021, 1, 1)
-    path.write_text(
-        "".join(f"{start + timedelta(minutes=7 * i):%d/%m/%y, %H:%M} - {'Ana' if i % 3 else 'Beto'}: mensaje {i}\n"
-                f"{'segunda línea' + chr(10) if i % 5 == 0 else ''}" for i in range(5000)),
-        encoding="utf-8",
-    )  # fmt: skip
-    parsed = parse_path(path)
-    out = jsonl(parsed).decode()
-    assert "messages" not in vars(parsed)  # written straight from the columns
-    assert len(parsed.messages) == 5000 and parsed.lines_read == 6000
-    assert parsed.messages[4999].ts == start + timedelta(minutes=7 * 4999)
-    assert out == "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in parsed.messages)
-
-
 # --------------------------------------------------------------------------------------------------
 # Bad inputs: UserError naming the path and what to do; via the CLI exit code 2, one line, no output
 # --------------------------------------------------------------------------------------------------
@@ -697,83 +695,3 @@ def test_cli_parse_writes_json_lines(tmp_path, capsys):
     assert main(["parse", str(path)]) == 0
     out, _ = capsys.readouterr()
     assert [json.loads(line) for line in out.splitlines()] == [m.to_json() for m in parse_path(path).messages]
-
-
-# --------------------------------------------------------------------------------------------------
-# parse_apply: a big export in two halves at once, exactly as in one piece
-# --------------------------------------------------------------------------------------------------
-def _jsonl_work(parsed):
-    return parsing.jsonl(parsed), (parsed.lines_read, parsed.stray_lines)
-
-
-def _in_parts(path, monkeypatch, cores=2):
-    """parse_apply with jobs=2 on any file size: (number of parts, JSON Lines, lines read, stray lines)."""
-    monkeypatch.setattr(parsing, "_HALVES_MIN", 0)
-    monkeypatch.setattr(parsing.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    parts = parsing.parse_apply(path, _jsonl_work, jobs=2)
-    return (len(parts), b"".join(bytes(out) for out, _ in parts),
-            sum(s[0] for _, s in parts), sum(s[1] for _, s in parts))  # fmt: skip
-
-
-def _one_piece(path):
-    parsed = parse_path(path)
-    return parsing.jsonl(parsed), parsed.lines_read, parsed.stray_lines
-
-
-def _export(n, start=datetime(2021, 1, 13), step=timedelta(minutes=7), header="%d/%m/%y, %H:%M - "):
-    return "".join(f"{start + step * i:{header}}{'Ana' if i % 3 else 'Beto'}: mensaje {i} \"q\"\n"
-                   f"{'segunda línea' + chr(10) if i % 5 == 0 else ''}" for i in range(n))  # fmt: skip
-
-
-def _joined(first: str, second: str) -> str:
-    """first + second, with first's last message long enough that the halves are cut where second starts."""
-    return first + f"14/01/21, 23:59 - Ana: {'x' * 4000}\n" + second
-
-
-def test_halves_give_exactly_the_one_piece_parse(tmp_path, monkeypatch):
-    path = tmp_path / "big.txt"
-    path.write_text(_joined(_export(400), _export(400, start=datetime(2021, 1, 15))), encoding="utf-8")
-    n_parts, *result = _in_parts(path, monkeypatch)
-    assert n_parts == 2  # parsed in two processes
-    assert tuple(result) == _one_piece(path)
-    assert _in_parts(path, monkeypatch, cores=1)[0] == 1  # one core: one process
-
-
-HALF_CASES = {  # the second half (after an export of 2021-01-13 to -14), and why it must not be parsed alone
-    "ambiguous second half": _export(400, start=datetime(2021, 3, 1), step=timedelta(minutes=1)),  # days <= 12
-    "second export pasted": _export(400, start=datetime(2020, 1, 13)),  # the time goes back a year at the cut
-    "other style": _export(400, start=datetime(2021, 2, 1), header="[%d/%m/%y, %H:%M:%S] "),
-    "bom line": BOM + _export(400, start=datetime(2021, 1, 15)),  # a pasted export
-    # the time going back an hour, then an encryption notice: maybe a second export, for the general path
-    "notice": "14/01/21, 23:00 - Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera\n"
-              + _export(400, start=datetime(2021, 1, 15)),
-    "cp1252": _export(400, start=datetime(2021, 1, 15)).replace("línea", "línea ¿"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(HALF_CASES))
-def test_halves_that_could_disagree_fall_back_to_one_piece(tmp_path, monkeypatch, case):
-    path = tmp_path / "chat.txt"
-    path.write_bytes(_joined(_export(400), HALF_CASES[case]).encode("cp1252" if case == "cp1252" else "utf-8"))
-    n_parts, *result = _in_parts(path, monkeypatch)
-    assert n_parts == 1
-    assert tuple(result) == _one_piece(path)
-
-
-def test_dates_ambiguous_throughout_are_parsed_in_one_piece(tmp_path, monkeypatch):
-    """Where the date order is decided by votes, the votes of the whole export decide it."""
-    path = tmp_path / "chat.txt"
-    path.write_text(_export(800, start=datetime(2021, 3, 1), step=timedelta(minutes=1)), encoding="utf-8")
-    n_parts, *result = _in_parts(path, monkeypatch)
-    assert n_parts == 1
-    assert tuple(result) == _one_piece(path)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.lists(chats(), min_size=1, max_size=3))
-def test_halves_agree_with_one_piece_on_any_export(tmp_path, monkeypatch, exports):
-    """Several generated exports pasted together (any style, CRLF, BOMs): halves or not, the same output."""
-    path = tmp_path / "chat.txt"
-    path.write_bytes("".join(text for _, text, _ in exports).encode("utf-8"))
-    _, *result = _in_parts(path, monkeypatch)
-    assert tuple(result) == _one_piece(path)

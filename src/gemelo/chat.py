@@ -64,15 +64,20 @@ class Twin:
         self.max_length = card.max_length
         self.lock = threading.Lock()  # one generation at a time per loaded model
 
-    @classmethod
-    def load(cls, target: str, base: bool = False) -> "Twin":
-        """`target` is a model key (its folder under models/) or a trained folder; base=True: its base model."""
-        from gemelo.models import load_trained
-
+    @staticmethod
+    def folder(target: str) -> Path:
+        """`target` is a model key (its folder under models/) or a trained folder."""
         folder = Path(target) if Path(target).is_dir() else Path("models") / target
         if not folder.is_dir():
             raise UserError(f"no trained model at {folder}: run `dvc repro` first, or pass a model folder")
-        return cls(*load_trained(folder, base=base))
+        return folder
+
+    @classmethod
+    def load(cls, target: str, base: bool = False) -> "Twin":
+        """The trained model `target` (see `folder`); base=True: its base model."""
+        from gemelo.models import load_trained
+
+        return cls(*load_trained(cls.folder(target), base=base))
 
     def prompt(self, history: list[dict], group: bool | None = None) -> str:
         """The text before the author's next reply, rendered exactly as in training."""
@@ -114,9 +119,15 @@ class Twin:
             history[-1] = {**history[-1], "content": self.tokenizer.decode(ids[min(len(ids), excess + 1):])}
         return history
 
-    def stream(self, history: list[dict], sampling: Sampling, group: bool | None = None) -> Iterator[str]:
+    def stream(self, history: list[dict], sampling: Sampling, group: bool | None = None,
+               usage: dict | None = None) -> Iterator[str]:
         """Yields the reply's text as it is generated (separators included, end of turn excluded); `group`
-        says whether the history's speaker names belong in the text (see ChatFormat.history_messages)."""
+        says whether the history's speaker names belong in the text (see ChatFormat.history_messages).
+
+        `usage`, if given, receives the prompt's and the reply's token counts and why generation ended
+        (`stop`: the end of turn; `length`: max_new_tokens), as the OpenAI-style API reports them. The model
+        is held until its generation ends, even when the caller stops reading early (a client that hangs up).
+        """
         import torch
         from transformers import TextIteratorStreamer
 
@@ -131,16 +142,23 @@ class Twin:
         else:
             kwargs.update(do_sample=False)
         ends = [self.tokenizer.decode([i]) for i in stops]
+        result = {}
         with self.lock:
             torch.manual_seed(sampling.seed)
-            worker = threading.Thread(target=self.model.generate, kwargs=kwargs)
+            worker = threading.Thread(target=lambda: result.update(ids=self.model.generate(**kwargs)))
             worker.start()
-            for piece in streamer:
-                for end in ends:
-                    piece = piece.split(end)[0] if end in piece else piece
-                if piece:
-                    yield piece
-            worker.join()
+            try:
+                for piece in streamer:
+                    for end in ends:
+                        piece = piece.split(end)[0] if end in piece else piece
+                    if piece:
+                        yield piece
+            finally:
+                worker.join()
+        if usage is not None and "ids" in result:
+            reply = result["ids"][0, inputs["input_ids"].shape[1]:].tolist()
+            usage.update(prompt_tokens=inputs["input_ids"].shape[1], completion_tokens=len(reply),
+                         finish_reason="stop" if reply and reply[-1] in stops else "length")
 
     def reply(self, history: list[dict], sampling: Sampling, group: bool | None = None) -> list[str]:
         """The author's next messages."""

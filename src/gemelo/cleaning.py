@@ -3,29 +3,26 @@
 Case, emojis, punctuation and spelling are the style the model must learn, so nothing is normalised.
 Only personal data can be redacted, with stable placeholders (the same number is always `<TEL_1>`).
 
-The work runs on the parser's columns and writes JSON Lines straight from them (a Message object and a
-json.dumps call per message would cost most of the stage's time); a big export is cleaned in two halves at
-once (`parse_apply`), whose counts add up and whose redactions are numbered afterwards, in file order.
+The work runs on the parse's columns (`parsing.Block`) and writes JSON Lines straight from them: a Message
+object and a json.dumps call per message would cost most of the stage's time on a big export.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_right
 from collections import Counter
-from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import and_, eq, itemgetter, not_
 from typing import TYPE_CHECKING, Iterable
 
 from gemelo import UserError
-from gemelo.parsing import json_lines, parse_apply
+from gemelo.parsing import Block, parse_path
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from gemelo.parsing import Buffer, Parsed
+    from gemelo.parsing import Parsed
 
 PATTERNS = {  # label and pattern
     "emails": ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -66,9 +63,10 @@ class Redactor:
             text = pattern.sub(lambda m: self._placeholder(label, m.group(0)), text)
         return text
 
-    def candidates(self, texts: list[bytes]) -> list[int]:
-        """Indices of the texts (UTF-8) in which a pattern may match: found by a few fast searches over all the
-        texts joined, so that the patterns themselves run on a handful of texts, not on every message."""
+    def candidates(self, texts: list[bytes], at: list[int] | None = None) -> list[int]:
+        """Indices (in `at`, if given) of the texts (UTF-8) in which a pattern may match: found by a few fast
+        searches over all the texts joined, so that the patterns themselves run on a handful of texts, not on
+        every message."""
         if not self.kinds or not texts:
             return []
         joined = b"\n".join(texts)  # no pattern matches across a newline
@@ -83,7 +81,7 @@ class Redactor:
                     i = bisect_right(starts, pos) - 1
                     found.add(i)
                     pos = blob.find(needle, starts[i + 1])
-        return sorted(found)
+        return sorted(found) if at is None else [at[i] for i in sorted(found)]
 
 
 def check_authors(counts: Counter, names: list[str]) -> None:
@@ -100,112 +98,55 @@ def check_authors(counts: Counter, names: list[str]) -> None:
                     "Set data.author to one of them")
 
 
-class Part:
-    """The counts of what the clean stage keeps of one parse (or of one half of it), to add up."""
-
-    def __init__(self, lines_read: int = 0):
-        self.kept = 0  # messages kept: lines of the part's JSON Lines
-        self.candidates: list[tuple[int, str]] = []  # (line, text) that may need redaction
-        self.lines_read = lines_read
-        self.replaced = 0  # bad bytes of a UTF-8 export read as U+FFFD
-        self.lines_kept = 0
-        self.dropped: Counter = Counter()  # lines, by reason
-        self.kinds: Counter = Counter()  # messages, by kind
-        self.writers: Counter = Counter()  # text messages by author as written (the author check)
-        self.authors: Counter = Counter()  # kept messages by author
-        self.edited = 0
-
-
-def clean_part(parsed: Parsed, names: list[str], redact: Iterable[str]) -> tuple[bytes, Part]:
-    """The text messages that say something, as JSON Lines with every author's names unified to the first
-    (not yet redacted), and their counts."""
-    part = Part(lines_read=parsed.lines_read)
-    part.replaced = parsed.replaced
+def clean(parsed: Parsed, names: list[str], redact: dict[str, bool]) -> tuple[bytes, dict]:
+    """The text messages that say something, as JSON Lines (ts, author, text, kind, edited, chat) with every
+    name of the author unified to the first and personal data redacted, and the metrics, which count lines
+    so that kept plus dropped lines add up to the lines read."""
+    redactor = Redactor(k for k, on in redact.items() if on)
+    dropped, kinds, writers, authors = Counter(parsed.dropped), Counter(), Counter(), Counter()
+    lines_kept = edited = 0
     pieces = []
-    redactor = Redactor(redact)
-    for c in parsed.columns():
-        n = len(c.text)
-        keep = list(map(eq, c.kind, repeat("text")))
-        part.kinds.update(c.kind)
-        part.writers.update(compress(c.author, keep))
-        part.writers.pop(None, None)
-        for i in compress(range(n), map(not_, keep)):
-            part.dropped[c.kind[i]] += c.lines[i]
-        maybe = compress(range(n), map(and_, keep, map(_MAYBE_BLANK.__contains__, map(_first_byte, c.text))))
+    for part in parsed.parts:
+        b = part if isinstance(part, Block) else Block.of(part)
+        keep = list(map(eq, b.kinds, repeat("text")))
+        kinds.update(b.kinds)
+        writers.update(a for a in compress(b.authors, keep) if a is not None)
+        for kind, lines in zip(compress(b.kinds, map(not_, keep)), compress(b.lines, map(not_, keep))):
+            dropped[kind] += lines
+        maybe = compress(range(len(keep)), map(and_, keep, map(_MAYBE_BLANK.__contains__, map(_first_byte, b.texts))))
         for i in maybe:
-            if not c.text[i].decode("utf-8", "surrogatepass").strip():
-                part.dropped["empty"] += c.lines[i]
+            if not b.texts[i].decode("utf-8", "surrogatepass").strip():
+                dropped["empty"] += b.lines[i]
                 keep[i] = False
-        if len(names) > 1:
-            c = c._replace(author=[names[0] if a in names else a for a in c.author])
-        part.lines_kept += sum(compress(c.lines, keep))
-        part.edited += sum(compress(c.edited, keep))
-        part.authors.update(compress(c.author, keep))
-        texts = list(compress(c.text, keep))
-        for j in redactor.candidates(texts):
-            part.candidates.append((part.kept + j, texts[j].decode("utf-8", "surrogatepass")))
-        pieces.extend(json_lines(c, keep))
-        part.kept += len(texts)
-    if parsed.stray_lines:
-        part.dropped["not_a_message"] += parsed.stray_lines
-    return b"".join(pieces), part
-
-
-def combine(results: list[tuple[Buffer, Part]], names: list[str], redact: Iterable[str]) -> tuple[list[Buffer], dict]:
-    """The parts' JSON Lines, redacted in file order, and the stage's metrics, which count lines so that kept
-    plus dropped lines add up to the lines read."""
-    chunks = [out for out, _ in results]
-    parts = [part for _, part in results]
-    total = Part()
-    for p in parts:
-        total.lines_read += p.lines_read
-        total.lines_kept += p.lines_kept
-        total.edited += p.edited
-        total.replaced += p.replaced
-        for name in ("dropped", "kinds", "writers", "authors"):  # Counters
-            getattr(total, name).update(getattr(p, name))
-    check_authors(total.writers, names)
-    redactor = Redactor(redact)
-    for i, p in enumerate(parts):  # in file order, so that <TEL_1> is the first number met
-        fixes = {}
-        for line, text in p.candidates:
-            new = redactor(text)
-            if new != text:
-                fixes[line] = new
-        if fixes:
-            lines = bytes(chunks[i]).split(b"\n")
-            for k, text in fixes.items():
-                row = json.loads(lines[k])
-                row["text"] = text
-                lines[k] = json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass")
-            chunks[i] = b"\n".join(lines)
+        names_of = [names[0] if a in names else a for a in b.authors] if len(names) > 1 else b.authors
+        lines_kept += sum(compress(b.lines, keep))
+        edited += sum(compress(b.edited, keep))
+        authors.update(compress(names_of, keep))
+        texts = list(b.texts)
+        for i in redactor.candidates([t for t, k in zip(texts, keep) if k], [i for i, k in enumerate(keep) if k]):
+            texts[i] = redactor(texts[i].decode("utf-8", "surrogatepass")).encode("utf-8", "surrogatepass")
+        pieces.append(b._replace(texts=texts).jsonl(keep, names_of))
+    check_authors(writers, names)
     metrics = {
-        "lines_read": total.lines_read,
-        "lines_kept": total.lines_kept,
-        "lines_dropped": dict(sorted(total.dropped.items())),
-        "messages_by_kind": dict(sorted(total.kinds.items())),
-        "messages_kept": sum(total.authors.values()),
-        "messages_by_author": dict(total.authors.most_common()),
-        "edited": total.edited,
-        "bad_bytes_replaced": total.replaced,
+        "lines_read": parsed.lines_read,
+        "lines_kept": lines_kept,
+        "lines_dropped": dict(sorted(dropped.items())),
+        "messages_by_kind": dict(sorted(kinds.items())),
+        "messages_kept": sum(authors.values()),
+        "messages_by_author": dict(authors.most_common()),
+        "edited": edited,
+        "bad_bytes_replaced": parsed.replaced,
+        "unrecognised_system_lines": parsed.unrecognised,
         "redacted": dict(sorted(redactor.numbered.items())),
     }
-    assert metrics["lines_kept"] + sum(total.dropped.values()) == total.lines_read, "line accounting is off"
-    return chunks, metrics
+    if metrics["lines_kept"] + sum(dropped.values()) != parsed.lines_read:
+        raise RuntimeError(f"line accounting is off: {metrics}")  # a parser bug, never the user's
+    return b"".join(pieces), metrics
 
 
-def clean(parsed: Parsed, names: list[str], redact: dict[str, bool]) -> tuple[bytes, dict]:
-    """The kept messages of a parse as JSON Lines (ts, author, text, kind, edited, chat), and the metrics."""
-    kinds = [k for k, on in redact.items() if on]
-    chunks, metrics = combine([clean_part(parsed, names, kinds)], names, kinds)
-    return b"".join(chunks), metrics
-
-
-def clean_path(path: str | Path, names: list[str], redact: dict[str, bool], jobs: int = 1) -> tuple[list[Buffer], dict]:
-    """`clean` of the exports at path, as pieces of JSON Lines to write one after another; a big export is
-    cleaned in two halves at once when jobs > 1."""
-    kinds = [k for k, on in redact.items() if on]
-    return combine(parse_apply(path, partial(clean_part, names=names, redact=kinds), jobs), names, kinds)
+def clean_path(path: str | Path, names: list[str], redact: dict[str, bool]) -> tuple[bytes, dict]:
+    """`clean` of the exports at path (a .txt, a .zip or a folder)."""
+    return clean(parse_path(path), names, redact)
 
 
 def clean_stage(cfg) -> None:
@@ -213,6 +154,6 @@ def clean_stage(cfg) -> None:
     from gemelo.config import authors
     from gemelo.pipeline import MESSAGES, METRICS, write_bytes, write_json
 
-    jsonl, metrics = clean_path(cfg.data.raw, authors(cfg), dict(cfg.data.redact), jobs=2)
-    write_bytes(MESSAGES, *jsonl)
+    jsonl, metrics = clean_path(cfg.data.raw, authors(cfg), dict(cfg.data.redact))
+    write_bytes(MESSAGES, jsonl)
     write_json(METRICS / "data.json", metrics)

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from gemelo import UserError, disk_full
 
 
 def _parse(args: argparse.Namespace) -> None:
-    from gemelo.parsing import jsonl, parse_apply
+    from gemelo.parsing import jsonl
+    from gemelo.parsing.halves import parse_apply
 
-    parts = parse_apply(args.path, lambda parsed: (jsonl(parsed), parsed.replaced), jobs=2)  # all parsed first
+    # all parsed first (a bad file in a folder writes nothing); a big export in two halves at once
+    parts = parse_apply(args.path, lambda p: (jsonl(p), p.dropped["not_a_message"], p.unrecognised, p.replaced), jobs=2)
     sys.stdout.flush()
-    sys.stdout.buffer.writelines(out for out, _ in parts)
+    sys.stdout.buffer.writelines(out for out, *_ in parts)
     sys.stdout.buffer.flush()
-    if replaced := sum(n for _, n in parts):
-        print(f"gemelo: {replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)",
-              file=sys.stderr)
+    stray, unrecognised, replaced = (sum(counts) for counts in list(zip(*parts))[1:])
+    notes = []
+    if stray:
+        notes.append(f"{stray} lines before a file's first message are no messages (a title, pasted text?)")
+    if unrecognised:
+        notes.append(f"{unrecognised} lines look like system lines in a language gemelo does not know (kept as system)")
+    if replaced:
+        notes.append(f"{replaced} bytes that are not UTF-8 were read as \ufffd (the file is damaged there)")
+    if notes:
+        print(f"gemelo: {'; '.join(notes)}", file=sys.stderr)
 
 
 def _params(args: argparse.Namespace) -> None:
@@ -102,10 +112,32 @@ def _samples(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
+    if args.api:
+        from gemelo.api import check_host, serve_api
+
+        check_host(args.host, args.api_key)  # before loading any model
+        _quiet_loading()
+        serve_api(args.models, host=args.host, port=args.port or 8000, sampling=_sampling(args),
+                  api_key=args.api_key)
+        return
     from gemelo.web import serve
 
     _quiet_loading()
-    serve(args.models, host=args.host, port=args.port, sampling=_sampling(args))
+    serve(args.models, host=args.host, port=args.port or 7860, sampling=_sampling(args))
+
+
+def _export(args: argparse.Namespace) -> None:
+    from gemelo.export import export
+
+    from gemelo.config import PARAMS, load
+
+    if args.quant is None and not PARAMS.exists():
+        raise UserError("no params.yaml here to take export.quants from: give --quant, e.g. --quant f16,q8_0")
+    quants = [q.strip() for q in args.quant.split(",") if q.strip()] if args.quant else list(load().export.quants)
+    _quiet_loading()
+    out = export(args.model, quants, _sampling(args))
+    for path in sorted(out.iterdir()):
+        print(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,11 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prompts", help="a text file with one prompt per line instead of held-out conversations")
     p.set_defaults(func=_samples)
 
-    p = sub.add_parser("serve", parents=[sampling], help="a local web chat page (needs `pip install gemelo[web]`)")
+    p = sub.add_parser("serve", parents=[sampling], help="a local web chat page (needs `pip install gemelo[web]`), "
+                       "or with --api an OpenAI-compatible API")
     p.add_argument("models", nargs="*", help="model keys or folders (default: every trained model in models/)")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=int, help="default 7860 for the page, 8000 for the API")
+    p.add_argument("--api", action="store_true", help="serve /v1/chat/completions and /v1/models instead of the page")
+    p.add_argument("--api-key", default=os.environ.get("GEMELO_API_KEY"),
+                   help="with --api: the bearer token clients must send (default $GEMELO_API_KEY); needed to "
+                   "listen on anything but loopback")
     p.set_defaults(func=_serve)
+
+    p = sub.add_parser("export", parents=[sampling], help="write exports/<model>/: the merged model, GGUF files "
+                       "for llama.cpp and LM Studio, an Ollama Modelfile (needs `pip install gemelo[export]`)")
+    p.add_argument("model", help="a model key (its folder under models/) or a trained model folder")
+    p.add_argument("--quant", help="GGUF types, comma-separated: f32, f16, bf16, q8_0 (default: export.quants "
+                   "of conf/config.yaml; the Modelfile uses the first)")
+    p.set_defaults(func=_export)
 
     args = parser.parse_args(argv)
     try:

@@ -94,7 +94,7 @@ def perplexity_stage(cfg, key: str) -> None:
     tuned_scores = evaluate(tuned, test, **args)
     del tuned  # one model in memory at a time
     result = {"base": evaluate(load_trained(MODELS / key, base=True)[0], test, **args), "finetuned": tuned_scores}
-    # the headline figures are the DVC metric (a column each in `dvc exp show`); the rest sits beside them
+    # the headline figures are the DVC metric (`dvc exp show` lists the numbers, not the intervals); the rest beside
     write_json(METRICS / "perplexity" / f"{key}.json", {v: {k: r[k] for k in HEADLINE} for v, r in result.items()})
     write_json(METRICS / "perplexity" / f"{key}.details.json",
                {v: {k: x for k, x in r.items() if k not in HEADLINE} for v, r in result.items()})

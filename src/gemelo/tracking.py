@@ -68,13 +68,17 @@ def start(cfg, key: str, stage: str, run_id: str | None = None, parent_run_id: s
 
     experiment(cfg)
     active = mlflow.start_run(run_id=run_id, run_name=None if run_id else key, parent_run_id=parent_run_id)
-    mlflow.set_tags(tags(key, stage))
-    if run_id is None:
-        plain = to_plain(cfg)
-        plain["model"] = {key: plain["model"][key]}
-        # named as overrides name them (`train.learning_rate`, `model.<key>.lora.r`): the same in every run
-        mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
-        mlflow.log_dict(plain, "config.yaml")  # the composed config, as one file
+    try:
+        mlflow.set_tags(tags(key, stage))
+        if run_id is None:
+            plain = to_plain(cfg)
+            plain["model"] = {key: plain["model"][key]}
+            # named as overrides name them (`train.learning_rate`, `model.<key>.lora.r`): the same in every run
+            mlflow.log_params(flatten({k: v for k, v in plain.items() if k != "mlflow"}))
+            mlflow.log_dict(plain, "config.yaml")  # the composed config, as one file
+    except BaseException:
+        mlflow.end_run("FAILED")  # not left active: the next run of this process could not start
+        raise
     return active
 
 
