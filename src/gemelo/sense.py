@@ -32,6 +32,7 @@ from collections import defaultdict
 import numpy as np
 
 from gemelo import UserError
+from gemelo.fidelity import tokens
 from gemelo.formatting import ChatFormat
 
 
@@ -155,8 +156,6 @@ class Associations:
             self.table = defaultdict(float, {k: v / marginal[k[1]] for k, v in joint.items()})
 
     def words(self, text: str) -> list[str]:
-        from gemelo.fidelity import tokens
-
         return [re.sub(r"(.)\1+", r"\1", t) for t in tokens(text.replace(self.separator, "\n"))]
 
     def context(self, history: list[dict], group: bool | None = None) -> list[str]:
