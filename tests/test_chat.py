@@ -136,7 +136,8 @@ def test_side_by_side_samples_fidelity_and_comparison_on_the_tiny_model(trained,
     from gemelo.fidelity import fidelity_stage as fidelity
 
     monkeypatch.chdir(trained)
-    cfg = tiny_cfg(["chat.samples=3", "chat.max_new_tokens=8", f"mlflow.tracking_uri=sqlite:///{trained}/mlflow.db"])
+    cfg = tiny_cfg(["chat.samples=3", "chat.max_new_tokens=8", "fidelity.judge=tiny:llama",
+                    f"mlflow.tracking_uri=sqlite:///{trained}/mlflow.db"])
     samples(cfg, "tiny")
     first = (trained / "metrics/samples/tiny.json").read_text()
     samples(cfg, "tiny")
@@ -148,9 +149,13 @@ def test_side_by_side_samples_fidelity_and_comparison_on_the_tiny_model(trained,
     summary = json.loads((trained / "metrics/fidelity/tiny.json").read_text())
     assert details["real"]["profile"]["replies"] == 3 and 0 <= summary["finetuned_attributed"] <= 1
     assert "profile" not in json.dumps(summary)  # the DVC metric holds the summary only
+    for v in ("real", "base", "finetuned", "shuffled"):  # sense with its interval, from the tiny judge
+        lo, hi = summary[f"{v}_sense_ci95"]
+        assert 0 <= lo <= summary[f"{v}_sense"] <= hi <= 1 and len(details[v]["sense"]) == 3
     compare(cfg)
     table = (trained / "metrics/compare.md").read_text()
-    assert "Persona fidelity" in table and "| tiny | " in table.split("Persona fidelity")[1]
+    assert "Persona fidelity" in table and "| tiny | 3 | " in table.split("Persona fidelity")[1]
+    assert "- **tiny**: the fine-tuned twin " in table and "blind test yet" in table
     assert (trained / "metrics/samples.md").read_text().count("**real:**") == 3
     prompts = trained / "prompts.txt"
     prompts.write_text("hola\n\n¿qué hacés?\n")

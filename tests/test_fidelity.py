@@ -3,14 +3,14 @@ import random
 
 import pytest
 
-from gemelo.fidelity import Attributor, distances, jensen_shannon, laugh_form, profile, summary, wasserstein
+from gemelo.fidelity import Attributor, distances, fidelity, jensen_shannon, laugh_form, markers, profile, tokens, wasserstein
 from collections import Counter
 
 REPLIES = [["jajaja", "posta?? 😂"], ["q onda"], ["¿Vamos mañana?", "¡Dale!"], ["Sí."]]
 
 
 def test_profile_on_hand_made_replies():
-    p = profile(REPLIES)
+    p = profile(REPLIES, frozenset({"q", "onda", "posta", "jaja"}))
     assert p["replies"] == 4 and p["messages"] == 6
     assert p["messages_per_reply"] == [2, 1, 2, 1]
     assert p["chars"] == [6, 9, 6, 14, 6, 3]
@@ -22,8 +22,8 @@ def test_profile_on_hand_made_replies():
     assert p["question_rate"] == pytest.approx(2 / 6) and p["opening_question_mark"] == pytest.approx(1 / 2)
     assert p["exclamation_rate"] == pytest.approx(1 / 6) and p["opening_exclamation_mark"] == 1.0
     assert p["final_period_rate"] == pytest.approx(1 / 6)
-    # words: jajaja posta q onda vamos mañana dale sí → q, onda, posta, dale are characteristic spellings
-    assert p["spelling_rate"] == pytest.approx(4 / 8)
+    # tokens: jaja (the laugh) posta 😂 q onda vamos mañana dale sí → four are the given markers
+    assert p["marker_rate"] == pytest.approx(4 / 9)
     assert p["distinct_1"] == 1.0 and p["distinct_2"] == 1.0
 
 
@@ -87,12 +87,44 @@ def test_attributor_tells_the_author_apart_and_is_at_chance_on_shuffled_labels()
     assert abs(accuracy - 0.5) < 0.15
 
 
-def test_summary_counts_where_the_fine_tuned_model_is_closer():
-    real = [["jajaja", "posta"], ["q onda"]]
-    result = {"real": {"attributed_to_author": 1.0},
-              "base": {"attributed_to_author": 0.0, "distances": distances(real, [["Hola, ¿qué tal?"]])},
-              "finetuned": {"attributed_to_author": 0.5, "distances": distances(real, [["jajaja"], ["q onda"]])}}
-    s = summary(result)
-    assert s["finetuned_attributed"] == 0.5 and s["finetuned_jsd_words"] < s["base_jsd_words"]
-    closer, total = map(int, s["finetuned_closer_on"].split("/"))
-    assert closer > total / 2
+def test_tokens_count_a_laugh_as_its_family():
+    assert tokens("JAJAJAJA posta 😂 jsjsjs") == ["jaja", "posta", "😂", "jsjs"]
+
+
+def english_chat(seed=0):
+    """An English chat: the author writes `lol`, `gonna`, `u` and 😂; the others write full sentences."""
+    rng = random.Random(seed)
+    author = ["lol ok", "gonna be late lol", "u coming? 😂", "omg lol", "ok u win", "gonna sleep 😂", "lol same"]
+    other = ["Are you coming tonight?", "I will be there at eight.", "That sounds good to me.",
+             "Did you finish the report?", "See you at the station.", "Thanks, that was helpful."]
+    turns = [{"author": "Sam" if k % 2 else "Alex", "text": rng.choice(author if k % 2 else other)} for k in range(400)]
+    return [{"group": False, "turns": turns[i:i + 8]} for i in range(0, 400, 8)]
+
+
+def test_markers_are_learned_from_the_author_in_any_language():
+    convs = english_chat()
+    mine = [t["text"] for c in convs for t in c["turns"] if t["author"] == "Sam"]
+    theirs = [t["text"] for c in convs for t in c["turns"] if t["author"] != "Sam"]
+    found = [w for w, _ in markers(mine, theirs)]
+    assert {"lol", "gonna", "u", "😂"} <= set(found)
+    assert not {"the", "you", "at", "i"} & set(found)  # the others' words are not the author's markers
+    assert markers(mine, mine) == []  # nothing is distinctive against oneself
+
+
+def test_fidelity_gives_every_figure_an_interval_over_contexts():
+    convs = english_chat()
+    samples = [{"real": ["lol ok"], "base": ["I will be there at eight."], "finetuned": ["gonna be late lol"]},
+               {"real": ["u coming? 😂"], "base": ["Thanks, that was helpful."], "finetuned": ["omg lol"]}] * 10
+    sense = {"real": [1.0, 0.8] * 10, "base": [0.5, 0.3] * 10, "finetuned": [0.5, 0.5] * 10, "shuffled": [0.4, 0.6] * 10}
+    result = fidelity(samples, convs, "Sam", "<|msg_sep|>", n_boot=200, sense=sense)
+    s = result["summary"]
+    assert result["contexts"] == 20 and {"lol", "gonna"} <= {w for w, _ in result["markers"]}
+    assert s["real_attributed"] == s["finetuned_attributed"] == 1.0 and s["base_attributed"] == 0.0
+    assert s["real_sense"] == pytest.approx(0.9) and s["finetuned_sense"] == pytest.approx(0.5)
+    lo, hi = s["real_sense_ci95"]
+    assert 0.8 <= lo < 0.9 < hi <= 1.0  # the contexts differ (1.0 and 0.8): a real interval
+    assert s["finetuned_sense_ci95"] == [0.5, 0.5]  # every context the same: no spread
+    assert s["finetuned_style_gap"] < s["base_style_gap"]
+    assert result["finetuned"]["profile"]["marker_rate"] > 0.3 and result["base"]["profile"]["marker_rate"] == 0
+    for key in [k for k in s if not k.endswith("_ci95")]:
+        assert len(s[f"{key}_ci95"]) == 2

@@ -33,7 +33,7 @@ def project(tmp_path_factory, gemelo_cache):  # noqa: F811
     from gemelo.training import finetune_stage
 
     root = tmp_path_factory.mktemp("rehearsal")
-    overrides = [f"model=[{','.join(KEYS)}]", "chat.samples=2", "chat.max_new_tokens=4", "evaluate.bootstrap=50"]
+    overrides = [f"model=[{','.join(KEYS)}]", "chat.samples=3", "chat.max_new_tokens=4", "fidelity.judge=tiny:llama", "evaluate.bootstrap=50"]
     for key in KEYS:
         folder = model_folder(key, root / "downloads" / key)
         overrides += [f"model.{key}.source={folder}", f"model.{key}.method=lora", f"model.{key}.dtype=float32",
@@ -71,8 +71,8 @@ def test_every_stage_ran_on_the_real_format(project, key):
     ppl = read_json(project / "metrics/perplexity" / f"{key}.details.json")
     assert ppl["base"]["tokens"] == ppl["finetuned"]["tokens"] > 0 and ppl["base"]["nll"] != ppl["finetuned"]["nll"]
     samples = json.loads((project / "metrics/samples" / f"{key}.json").read_text(encoding="utf-8"))
-    assert len(samples) == 2 and all(isinstance(r["finetuned"], list) for r in samples)
-    assert "finetuned_attributed" in read_json(project / "metrics/fidelity" / f"{key}.json")
+    assert len(samples) == 3 and all(isinstance(r["finetuned"], list) for r in samples)
+    assert {"finetuned_attributed", "finetuned_sense_ci95"} <= set(read_json(project / "metrics/fidelity" / f"{key}.json"))
     assert "profile" in read_json(project / "metrics/fidelity" / f"{key}.details.json")["finetuned"]
 
 

@@ -103,3 +103,57 @@ def test_bursts_become_separate_bubbles_and_tabs_do_not_share_history():
     assert history == [{"role": "user", "content": "hola"}, {"role": "assistant", "content": "jajaja<|msg_sep|>posta<|msg_sep|>nos vemos"}]
     *_, (_, chat2, history2) = respond("otra pestaña", [], [], "fake", False, 0.7, 0.9, 16, 1.1)
     assert history2[0]["content"] == "otra pestaña" and len(history2) == 2  # a new tab starts empty
+
+
+ROWS = [{"history": [{"role": "user", "content": f"pregunta {i}", "name": "Flor"}], "group": False,
+         "real": [f"la real {i}"], "base": [f"base {i}"], "finetuned": [f"gemelo {i}"]} for i in range(3)]
+
+
+def test_blind_test_in_the_browser_records_answers_locally_and_in_mlflow(trained, browser, tmp_path, monkeypatch):  # noqa: F811
+    """¿Quién lo escribió?: the person picks the real reply once and the twin's once; the answers, the summary
+    (1 of 2 right) and the model's MLflow run all say so."""
+    import json
+
+    import mlflow
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from _tiny import copy_project
+    from gemelo.card import ModelCard
+    from gemelo.pipeline import write_json
+    from gemelo.web import serve
+
+    project = copy_project(trained, tmp_path / "project")
+    monkeypatch.chdir(project)
+    write_json(project / "metrics/samples/tiny.json", ROWS)
+    page = serve(["tiny"], port=free_port(), sampling=Sampling(max_new_tokens=8), block=False)
+    try:
+        browser.get(page.local_url)
+        tab = WebDriverWait(browser, 30).until(lambda d: next(
+            (t for t in d.find_elements(By.XPATH, "//button[contains(., 'Quién lo escribió')]") if t.is_displayed()), False))
+        tab.click()
+
+        def replies(d):
+            found = [d.find_element(By.CSS_SELECTOR, f"#blind-{s}").text.strip() for s in "ab"]
+            return found if all(found) else False
+
+        for want, verdict in ((True, "¡Bien!"), (False, "No: la real era")):
+            a, b = WebDriverWait(browser, 30).until(replies)
+            context = browser.find_element(By.CSS_SELECTOR, "#blind-context").text
+            row = next(r for r in ROWS if r["history"][0]["content"] in context)
+            assert {a, b} == {row["real"][0], row["finetuned"][0]}
+            side = "a" if (a == row["real"][0]) == want else "b"
+            browser.find_element(By.CSS_SELECTOR, f"#pick-{side}").click()
+            WebDriverWait(browser, 30).until(
+                lambda d: verdict in d.find_element(By.CSS_SELECTOR, "#blind-result").text)
+    finally:
+        page.close()
+    answers = [json.loads(line) for line in (project / "metrics/blind/answers.jsonl").read_text().splitlines()]
+    assert [a["correct"] for a in answers] == [True, False] and all("real" not in a for a in answers)
+    summary = json.loads((project / "metrics/blind/summary.json").read_text())
+    assert summary["tiny"]["answers"] == 2 and summary["tiny"]["correct"] == 0.5
+    lo, hi = summary["tiny"]["correct_ci95"]
+    assert 0 < lo < 0.5 < hi < 1
+    mlflow.set_tracking_uri(f"sqlite:///{project}/mlflow.db")
+    metrics = mlflow.get_run(ModelCard.read(project / "models/tiny").mlflow_run_id).data.metrics
+    assert metrics["blind_answers"] == 2 and metrics["blind_correct"] == 0.5

@@ -27,19 +27,51 @@ def load_perplexity(models: list[str], metrics: Path) -> dict[str, dict]:
     return out
 
 
-def fidelity_table(results: dict[str, dict]) -> str:
-    """Markdown: how often each variant's replies pass as the author's, and how far their style is."""
+def figure(s: dict, name: str, percent: bool = True) -> str:
+    """A figure with its 95% interval: `62% (55–69)` or `0.046 (0.031–0.060)`."""
+    (lo, hi), value = s[f"{name}_ci95"], s[name]
+    return f"{value:.0%} ({lo:.0%}–{hi:.0%})" if percent else f"{value:.3f} ({lo:.3f}–{hi:.3f})"
+
+
+def fidelity_table(results: dict[str, dict], blind: dict[str, dict]) -> str:
+    """Markdown: sense, style and the people's verdict side by side, each with its interval."""
     lines = [
-        "| model | attributed to the author: real / base / fine-tuned | word JSD base → fine-tuned "
-        "| char 3-gram JSD base → fine-tuned | style gap base → fine-tuned | fine-tuned closer on |",
-        "|---|---|---|---|---|---|",
+        "| model | contexts | sense: real / base / fine-tuned / shuffled | attributed to the author: real / base / "
+        "fine-tuned | style gap: base / fine-tuned | word JSD: base / fine-tuned | people spotted the twin |",
+        "|---|---|---|---|---|---|---|",
     ]
     for key, s in results.items():
-        lines.append(f"| {key} | {s['real_attributed']:.0%} / {s['base_attributed']:.0%} / {s['finetuned_attributed']:.0%} "
-                     f"| {s['base_jsd_words']:.3f} → {s['finetuned_jsd_words']:.3f} "
-                     f"| {s['base_jsd_char3']:.3f} → {s['finetuned_jsd_char3']:.3f} "
-                     f"| {s['base_style_gap']:.3f} → {s['finetuned_style_gap']:.3f} | {s['finetuned_closer_on']} distances |")
+        b = blind.get(key)
+        people = f"{figure(b, 'correct')} of {b['answers']}" if b else "not yet"
+        lines.append(f"| {key} | {s['contexts']} | {' / '.join(figure(s, f'{v}_sense') for v in ('real', 'base', 'finetuned', 'shuffled'))} "
+                     f"| {' / '.join(figure(s, f'{v}_attributed') for v in ('real', 'base', 'finetuned'))} "
+                     f"| {figure(s, 'base_style_gap', False)} / {figure(s, 'finetuned_style_gap', False)} "
+                     f"| {figure(s, 'base_jsd_words', False)} / {figure(s, 'finetuned_jsd_words', False)} | {people} |")
     return "\n".join(lines) + "\n"
+
+
+def verdict(key: str, s: dict, blind: dict | None) -> str:
+    """One sentence: what the fine-tuned twin's figures mean, read off their intervals."""
+    lo, hi = s["finetuned_sense_ci95"]
+    above_floor = lo > s["shuffled_sense_ci95"][1]
+    if s["real_sense_ci95"][0] <= s["shuffled_sense_ci95"][1]:
+        sense = "the judge cannot measure sense here: even the author's real replies do not beat shuffled ones"
+    elif above_floor and hi >= s["real_sense_ci95"][0]:
+        sense = "its replies answer their contexts about as well as the author's own"
+    elif above_floor:
+        sense = "its replies answer their contexts better than a reply picked at random, but less than the author's"
+    else:
+        sense = "its replies answer their contexts no better than a reply picked at random"
+    style = "writes in the author's style" if s["finetuned_attributed_ci95"][0] >= 0.5 else "does not pass as the author"
+    text = (f"**{key}**: the fine-tuned twin {style} ({s['finetuned_attributed']:.0%} of its replies attributed), "
+            f"{'and' if above_floor else 'but'} {sense}")
+    if blind:
+        blo, bhi = blind["correct_ci95"]
+        people = ("people could not tell it from the author" if blo <= 0.5 else "people told it from the author")
+        text += f"; {people} ({blind['correct']:.0%} right in {blind['answers']} blind guesses)"
+    else:
+        text += "; no one has taken the blind test yet (`gemelo serve`, tab ¿Quién lo escribió?)"
+    return text + "."
 
 
 def table(results: dict[str, dict]) -> str:
@@ -63,24 +95,33 @@ def write_comparison(models: list[str], metrics: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gemelo.blind import read_summary
+
     results = load_perplexity(models, metrics)
     fidelity = load_results(models, metrics, "fidelity")
+    blind = read_summary(metrics / "blind")
     text = ("# Base against fine-tuned, on the held-out test conversations\n\n"
             "## Perplexity\n\nScored on the author's reply tokens only. Bits per byte and word perplexity compare "
             "across tokenizers; per-token perplexity only within one model.\n\n" + table(results))
     if fidelity:
-        text += ("\n## Persona fidelity\n\nReplies to the same held-out contexts. *Attributed*: share judged the "
-                 "author's by a character n-gram classifier trained on the training split (the real replies show "
-                 "its ceiling). JSD and style gap: 0 is the author's own style.\n\n" + fidelity_table(fidelity))
+        text += ("\n## Persona fidelity\n\nReplies to the same held-out contexts, each figure with its bootstrap "
+                 "95% interval over contexts. *Sense*: how often the fixed judge model finds a reply likelier after "
+                 "its own context than after another (50% = chance; the author's real replies are the ceiling, real "
+                 "replies moved to other contexts the floor). *Attributed*: share judged the author's by a character "
+                 "n-gram classifier trained on the training split. Style gap and JSD: 0 is the author's own style. "
+                 "*People spotted the twin*: share of right guesses in the blind test (50% = indistinguishable)."
+                 "\n\n" + fidelity_table(fidelity, blind) + "\n"
+                 + "\n".join(f"- {verdict(k, s, blind.get(k))}" for k, s in fidelity.items()) + "\n")
     (metrics / "compare.md").write_text(text, encoding="utf-8")
     rows = [{"model": k, "variant": v, "bpb": r[v]["bpb"], "ppl": r[v]["ppl"],
-             "attributed": fidelity.get(k, {}).get(f"{v}_attributed")}
+             "attributed": fidelity.get(k, {}).get(f"{v}_attributed"), "sense": fidelity.get(k, {}).get(f"{v}_sense")}
             for k, r in results.items() for v in ("base", "finetuned")]
     (metrics / "plots").mkdir(parents=True, exist_ok=True)
     (metrics / "plots" / "bpb.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     panels = [("bpb", "bits per byte (lower is better)")]
     if fidelity:
-        panels.append(("attributed", "replies attributed to the author (higher is better)"))
+        panels += [("attributed", "replies attributed to the author (higher is better)"),
+                   ("sense", "sense: own context preferred (50% = chance)")]
     fig, axes = plt.subplots(1, len(panels), figsize=(len(panels) * (1.8 + 1.6 * max(1, len(results))), 3.8),
                              squeeze=False)
     width = 0.38

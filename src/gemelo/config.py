@@ -170,6 +170,7 @@ RULES = {
     "chat.temperature": _num(0, 5), "chat.top_p": _num(0, 1, lo_open=True),
     "chat.repetition_penalty": _num(0, 10, lo_open=True),
     "chat.max_new_tokens": _int(1), "chat.seed": _int(0), "chat.samples": _int(1),
+    "fidelity.distractors": _int(1), "fidelity.judge_context": _int(8), "fidelity.markers": _int(1),
 }
 FREE = ("model.*.template_kwargs",)  # the keys of a chat template's own switches are the template's business
 

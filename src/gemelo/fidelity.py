@@ -1,9 +1,12 @@
-"""Persona fidelity: how much a model's replies read like the author's, beyond perplexity.
+"""Persona fidelity: how much a model's replies read like the author's (style) and answer what was said
+(sense, see gemelo.sense), beyond perplexity.
 
 A style profile summarises a set of replies (each reply a burst of messages); distances compare the
-profile of the author's real held-out replies with a model's replies to the same contexts; and an
+profile of the author's real held-out replies with a model's replies to the same contexts; an
 author-attribution classifier (character n-grams, trained on the training split only) says how often a
-reply would pass as the author's.
+reply would pass as the author's. The author's markers (words, spellings, emojis, laughs) are learned from
+the training split, the author's messages against everyone else's, so they hold for any language or dialect.
+Every figure carries a bootstrap 95% interval over the held-out contexts, the unit that was sampled.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Callable
 
 import numpy as np
 
@@ -18,9 +22,7 @@ EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 LAUGH = re.compile(r"\b(?:(?:j+[aeiosu]+){2,}j*|(?:ja){1,}j+s+[js]*|(?:js){2,}j?|(?:h+a+){2,}h?|x+d+|(?:je){2,})\b",
                    re.IGNORECASE)
 WORD = re.compile(r"\w+", re.UNICODE)
-# Abbreviations and spellings typical of written rioplatense Spanish (and of the sample's author).
-SPELLINGS = {"q", "xq", "pq", "tmb", "tb", "bldo", "bld", "re", "posta", "dale", "che", "nada", "ntp", "tqm",
-             "bue", "nah", "x", "k", "ke", "d", "msj", "finde", "onda"}
+TOKEN = re.compile(rf"\w+|{EMOJI.pattern}", re.UNICODE)
 
 
 def laugh_form(text: str) -> str:
@@ -34,11 +36,39 @@ def laugh_form(text: str) -> str:
     return "jaja"
 
 
-def profile(replies: list[list[str]]) -> dict:
-    """The style of a set of replies; every rate is per message unless its name says otherwise."""
+def tokens(text: str) -> list[str]:
+    """Words (lower-cased), emojis and laughs (as their family: every jajaja is one `jaja`) of a message."""
+    out = []
+    for t in TOKEN.findall(text.lower()):
+        if t != "\ufe0f":
+            out.append(laugh_form(t) if LAUGH.fullmatch(t) else t)
+    return out
+
+
+def markers(author: list[str], others: list[str], top: int = 30, z: float = 1.96) -> list[tuple[str, float]]:
+    """The author's most distinctive tokens against everyone else's, learned from their messages: the log-odds
+    ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), z-scored; the prior is the
+    pooled counts, which shrinks rare tokens towards zero. Those above `z`, most distinctive first."""
+    a = Counter(t for m in author for t in tokens(m))
+    o = Counter(t for m in others for t in tokens(m))
+    prior = a + o
+    a0, na, no = sum(prior.values()), sum(a.values()), sum(o.values())
+    found = []
+    for w, pw in prior.items():
+        delta = (math.log((a[w] + pw) / (na + a0 - a[w] - pw)) - math.log((o[w] + pw) / (no + a0 - o[w] - pw)))
+        score = delta / math.sqrt(1 / (a[w] + pw) + 1 / (o[w] + pw))
+        if score > z:
+            found.append((w, round(score, 2)))
+    return sorted(found, key=lambda x: -x[1])[:top]
+
+
+def profile(replies: list[list[str]], marks: frozenset[str] = frozenset()) -> dict:
+    """The style of a set of replies; every rate is per message unless its name says otherwise.
+    `marks`: the author's learned markers (see `markers`); marker_rate is their share of the tokens."""
     messages = [m for r in replies for m in r]
     n = max(len(messages), 1)
     words = [w.lower() for m in messages for w in WORD.findall(m)]
+    toks = [t for m in messages for t in tokens(m)]
     emojis = [e for m in messages for e in EMOJI.findall(m) if e != "\ufe0f"]
     letters = [m.strip()[0] for m in messages if m.strip() and m.strip()[0].isalpha()]
     questions = [m for m in messages if "?" in m]
@@ -61,7 +91,7 @@ def profile(replies: list[list[str]]) -> dict:
         "exclamation_rate": len(exclaims) / n,
         "opening_exclamation_mark": sum("¡" in m for m in exclaims) / max(len(exclaims), 1),
         "final_period_rate": sum(m.rstrip().endswith(".") for m in messages) / n,
-        "spelling_rate": sum(w in SPELLINGS for w in words) / max(len(words), 1),
+        "marker_rate": sum(t in marks for t in toks) / max(len(toks), 1),
         "distinct_1": len(set(words)) / max(len(words), 1),
         "distinct_2": len(set(bigrams)) / max(len(bigrams), 1),
         "top_words": [w for w, _ in Counter(words).most_common(10)],
@@ -104,13 +134,13 @@ def wasserstein(x: list[float], y: list[float]) -> float:
 
 
 RATES = ("emoji_rate", "lowercase_start", "laugh_rate", "question_rate", "opening_question_mark",
-         "exclamation_rate", "opening_exclamation_mark", "final_period_rate", "spelling_rate",
+         "exclamation_rate", "opening_exclamation_mark", "final_period_rate", "marker_rate",
          "distinct_1", "distinct_2")
 
 
-def distances(real: list[list[str]], generated: list[list[str]]) -> dict:
+def distances(real: list[list[str]], generated: list[list[str]], marks: frozenset[str] = frozenset()) -> dict:
     """How far generated replies are from the real ones; 0 everywhere means indistinguishable style."""
-    pr, pg = profile(real), profile(generated)
+    pr, pg = profile(real, marks), profile(generated, marks)
     out = {
         "jsd_words": jensen_shannon(ngrams(real, "word"), ngrams(generated, "word")),
         "jsd_char3": jensen_shannon(ngrams(real, "char"), ngrams(generated, "char")),
@@ -137,10 +167,15 @@ class Attributor:
         self.model.fit(texts, is_author)
         return self
 
+    def attributed(self, replies: list[list[str]]) -> np.ndarray:
+        """1 for each reply (a burst read as one text) attributed to the author, else 0; an empty reply is 0."""
+        texts = [" ".join(r) for r in replies]
+        said = np.array([bool(r) for r in replies])
+        return self.model.predict(texts).astype(float) * said if texts else np.zeros(0)
+
     def author_rate(self, replies: list[list[str]]) -> float:
-        """Share of replies (a burst read as one text) attributed to the author."""
-        texts = [" ".join(r) for r in replies if r]
-        return float(np.mean(self.model.predict(texts))) if texts else math.nan
+        """Share of replies attributed to the author."""
+        return float(self.attributed(replies).mean()) if replies else math.nan
 
 
 def training_texts(conversations: list[dict], author: str, separator: str) -> tuple[list[str], list[bool]]:
@@ -153,43 +188,67 @@ def training_texts(conversations: list[dict], author: str, separator: str) -> tu
     return texts, labels
 
 
-def fidelity(samples: list[dict], train_convs: list[dict], author: str, separator: str, seed: int = 0) -> dict:
-    """Profiles, distances and attribution for the real replies and each model's, from the samples stage."""
-    real = [s["real"] for s in samples]
+def bootstrap(n: int, statistic: Callable[[np.ndarray], dict[str, float]], n_boot: int, seed: int) -> dict:
+    """Bootstrap 95% intervals of each figure `statistic` returns, over n contexts drawn with replacement
+    (the same draws for every statistic given the same seed)."""
+    rng = np.random.default_rng(seed)
+    draws = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
+    return {k: [float(x) for x in np.nanpercentile([d[k] for d in draws], [2.5, 97.5])] for k in draws[0]}
+
+
+def style_gap(d: dict) -> float:
+    """The mean absolute difference of the bounded rates (0: the author's own style)."""
+    return float(np.mean([d[f"diff_{k}"] for k in RATES]))
+
+
+VARIANTS = ("base", "finetuned")
+
+
+def fidelity(samples: list[dict], train_convs: list[dict], author: str, separator: str, seed: int = 0,
+             n_boot: int = 1000, top_markers: int = 30, sense: dict[str, list[float]] | None = None) -> dict:
+    """Style (profiles, distances, attribution) and, given the per-context win rates of gemelo.sense, sense,
+    for the real replies and each variant's, each figure with its bootstrap interval over contexts."""
     texts, labels = training_texts(train_convs, author, separator)
     judge = Attributor(seed).fit(texts, labels)
-    result = {"real": {"profile": profile(real), "attributed_to_author": judge.author_rate(real)}}
-    for variant in ("base", "finetuned"):
-        generated = [s[variant] for s in samples]
-        result[variant] = {"profile": profile(generated), "attributed_to_author": judge.author_rate(generated),
-                           "distances": distances(real, generated)}
+    learned = markers([t for t, a in zip(texts, labels) if a], [t for t, a in zip(texts, labels) if not a], top_markers)
+    marks = frozenset(w for w, _ in learned)
+    replies = {v: [s[v] for s in samples] for v in ("real", *VARIANTS)}
+    passed = {v: judge.attributed(r) for v, r in replies.items()}
+    wins = {v: np.array(w) for v, w in (sense or {}).items()}
+
+    def figures(i: np.ndarray) -> dict[str, float]:
+        out = {f"{v}_attributed": float(p[i].mean()) for v, p in passed.items()}
+        out.update({f"{v}_sense": float(w[i].mean()) for v, w in wins.items()})
+        for v in VARIANTS:
+            d = distances([replies["real"][k] for k in i], [replies[v][k] for k in i], marks)
+            out.update({f"{v}_style_gap": style_gap(d), f"{v}_jsd_words": d["jsd_words"], f"{v}_jsd_char3": d["jsd_char3"]})
+        return out
+
+    n = len(samples)
+    headline = figures(np.arange(n))
+    intervals = bootstrap(n, figures, n_boot, seed) if n else {}
+    result = {"contexts": n, "markers": learned, "summary": {}}
+    for k, value in headline.items():
+        result["summary"].update({k: value, f"{k}_ci95": intervals.get(k, [math.nan, math.nan])})
+    for v, r in replies.items():
+        result[v] = {"profile": profile(r, marks), "attributed": passed[v].tolist()}
+        if v != "real":
+            result[v]["distances"] = distances(replies["real"], r, marks)
+    for v, w in wins.items():
+        result.setdefault(v, {})["sense"] = w.tolist()
     return result
 
 
-def summary(result: dict) -> dict:
-    """The figures for the comparison table: attribution, and the mean of the bounded distances."""
-    out = {"real_attributed": result["real"]["attributed_to_author"]}
-    for v in ("base", "finetuned"):
-        d = result[v]["distances"]
-        out[f"{v}_attributed"] = result[v]["attributed_to_author"]
-        out[f"{v}_jsd_words"] = d["jsd_words"]
-        out[f"{v}_jsd_char3"] = d["jsd_char3"]
-        out[f"{v}_style_gap"] = float(np.mean([d[f"diff_{k}"] for k in RATES]))
-    closer = [result["finetuned"]["distances"][k] < result["base"]["distances"][k]
-              for k in result["base"]["distances"] if not math.isnan(result["base"]["distances"][k])]
-    out["finetuned_closer_on"] = f"{sum(closer)}/{len(closer)}"
-    return out
-
-
 def fidelity_stage(cfg, key: str) -> None:
-    """The fidelity stage: how much the samples stage's replies read like the author's: the summary to
-    metrics/fidelity/<key>.json, the profiles and distances to <key>.details.json."""
+    """The fidelity stage: does the samples stage's twin write like the author, and answer what was said?
+    The summary (each figure with its interval) to metrics/fidelity/<key>.json, the rest to <key>.details.json."""
     import json
 
     from gemelo import UserError
     from gemelo.card import ModelCard
     from gemelo.config import authors, model_config
     from gemelo.pipeline import CONVERSATIONS, METRICS, MODELS, read_jsonl, write_json
+    from gemelo.sense import Associations, Judge, sense
     from gemelo.tracking import run as tracked
 
     model_config(cfg, key)
@@ -197,11 +256,21 @@ def fidelity_stage(cfg, key: str) -> None:
     if not samples_file.exists():
         raise UserError(f"{samples_file} not found: run the samples stage first (`dvc repro samples@{key}`)")
     rows = json.loads(samples_file.read_text(encoding="utf-8"))
-    result = fidelity(rows, read_jsonl(CONVERSATIONS / "train.jsonl"), authors(cfg)[0], cfg.group.separator,
-                      seed=cfg.train.seed)
-    headline = summary(result)
+    author = authors(cfg)[0]
+    train = read_jsonl(CONVERSATIONS / "train.jsonl")
+    if cfg.fidelity.judge == "learned":
+        judge = Associations(train, author, cfg.group.separator)
+    else:
+        judge = Judge.load(cfg.fidelity.judge, author=author, separator=cfg.group.separator,
+                           system_prompt=cfg.format.system_prompt.format(author=author),
+                           context_tokens=cfg.fidelity.judge_context)
+    wins = sense(judge, rows, VARIANTS, cfg.fidelity.distractors, cfg.train.seed)
+    del judge
+    result = fidelity(rows, train, author, cfg.group.separator,
+                      seed=cfg.train.seed, n_boot=cfg.evaluate.bootstrap, top_markers=cfg.fidelity.markers, sense=wins)
+    headline = {"contexts": result["contexts"], **result.pop("summary")}
     write_json(METRICS / "fidelity" / f"{key}.json", headline)  # the DVC metric: a column each in `dvc exp show`
-    write_json(METRICS / "fidelity" / f"{key}.details.json", result)  # profiles and distances, with top words
+    write_json(METRICS / "fidelity" / f"{key}.details.json", result)  # markers, profiles, per-context figures
     with tracked(cfg, key, "fidelity", run_id=ModelCard.read(MODELS / key).mlflow_run_id) as active:
         if active:
             import mlflow
