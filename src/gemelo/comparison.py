@@ -105,8 +105,8 @@ def write_comparison(models: list[str], metrics: Path) -> None:
             "across tokenizers; per-token perplexity only within one model.\n\n" + table(results))
     if fidelity:
         text += ("\n## Persona fidelity\n\nReplies to the same held-out contexts, each figure with its bootstrap "
-                 "95% interval over contexts. *Sense*: how often the fixed judge model finds a reply likelier after "
-                 "its own context than after another (50% = chance; the author's real replies are the ceiling, real "
+                 "95% interval over contexts. *Sense*: how often the fixed judge (`fidelity.judge`) finds a reply "
+                 "likelier after its own context than after another (50% = chance; the author's real replies are the ceiling, real "
                  "replies moved to other contexts the floor). *Attributed*: share judged the author's by a character "
                  "n-gram classifier trained on the training split. Style gap and JSD: 0 is the author's own style. "
                  "*People spotted the twin*: share of right guesses in the blind test (50% = indistinguishable)."
