@@ -127,4 +127,17 @@ def test_fidelity_gives_every_figure_an_interval_over_contexts():
     assert s["finetuned_style_gap"] < s["base_style_gap"]
     assert result["finetuned"]["profile"]["marker_rate"] > 0.3 and result["base"]["profile"]["marker_rate"] == 0
     for key in [k for k in s if not k.endswith("_ci95")]:
-        assert len(s[f"{key}_ci95"]) == 2
+        lo, hi = s[f"{key}_ci95"]
+        assert lo - 1e-9 <= s[key] <= hi + 1e-9, key  # every figure inside its interval, the divergences too
+
+
+def test_divergences_are_corrected_for_the_sample_size():
+    """Two samples of the same words differ by chance: the plug-in JSD is far above 0 (and a resample's higher
+    still); the corrected figure sits inside its interval, which reaches down to the truth, 0."""
+    rng = random.Random(0)
+    vocab = [f"word{i}" for i in range(60)]
+    samples = [{v: [" ".join(rng.sample(vocab, 3))] for v in ("real", "base", "finetuned")} for _ in range(30)]
+    plug_in = distances([s["real"] for s in samples], [s["base"] for s in samples])["jsd_words"]
+    s = fidelity(samples, english_chat(), "Sam", "<|msg_sep|>", n_boot=200)["summary"]
+    lo, hi = s["base_jsd_words_ci95"]
+    assert lo == 0.0 <= s["base_jsd_words"] <= hi < plug_in

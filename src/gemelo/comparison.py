@@ -37,7 +37,7 @@ def fidelity_table(results: dict[str, dict], blind: dict[str, dict]) -> str:
     """Markdown: sense, style and the people's verdict side by side, each with its interval."""
     lines = [
         "| model | contexts | sense: real / base / fine-tuned / shuffled | attributed to the author: real / base / "
-        "fine-tuned | style gap: base / fine-tuned | word JSD: base / fine-tuned | people spotted the twin |",
+        "fine-tuned | style gap: base / fine-tuned | word JSD (corrected): base / fine-tuned | people spotted the twin |",
         "|---|---|---|---|---|---|---|",
     ]
     for key, s in results.items():
@@ -108,7 +108,8 @@ def write_comparison(models: list[str], metrics: Path) -> None:
                  "95% interval over contexts. *Sense*: how often the fixed judge (`fidelity.judge`) finds a reply "
                  "likelier after its own context than after another (50% = chance; the author's real replies are the ceiling, real "
                  "replies moved to other contexts the floor). *Attributed*: share judged the author's by a character "
-                 "n-gram classifier trained on the training split. Style gap and JSD: 0 is the author's own style. "
+                 "n-gram classifier trained on the training split. Style gap and JSD: 0 is the author's own style (the JSD "
+                 "corrected for the size of the sample: two samples of the same style differ by chance). "
                  "*People spotted the twin*: share of right guesses in the blind test (50% = indistinguishable)."
                  "\n\n" + fidelity_table(fidelity, blind) + "\n"
                  + "\n".join(f"- {verdict(k, s, blind.get(k))}" for k, s in fidelity.items()) + "\n")
