@@ -79,7 +79,7 @@ def test_every_stage_ran_on_the_real_format(project, key):
 def test_the_comparison_holds_the_three_models(project):
     table = (project / "metrics/compare.md").read_text(encoding="utf-8")
     for key in KEYS:
-        assert f"| {key} | base |" in table and f"| {key} | finetuned |" in table and f"| {key} | " in table.split("fidelity")[1]
+        assert f"| {key} | base |" in table and f"| {key} | finetuned |" in table and f"| {key} | " in table.split("## Persona fidelity")[1]
 
 
 def scripted(twin, texts: list[str]):
