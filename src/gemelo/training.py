@@ -3,8 +3,9 @@
 Built on transformers' Trainer: gradient accumulation, evaluation on the validation split, checkpoints
 and resume, gradient checkpointing, bf16 and DDP under `accelerate launch` come from it. What gemelo adds:
 labels that the format stage computed (so padding and template tokens never count, and the end-of-turn
-token always does), batches grouped by length (less padding, no packing across examples), LoRA on every
-linear layer plus the embedding of the separator token, and a record of the exact format used.
+token always does), a loss that computes the language-model head only at those labelled positions
+(gemelo.loss), batches grouped by length (less padding, no packing across examples), LoRA on every linear
+layer plus the embedding of the separator token, and a record of the exact format used.
 """
 
 from __future__ import annotations
@@ -74,11 +75,11 @@ def fingerprint(mcfg, data_dir: Path) -> str:
     import torch
     import transformers
 
-    from gemelo import models
+    from gemelo import loss, models
     from gemelo.config import plain
 
     h = hashlib.sha256(json.dumps(plain(mcfg), sort_keys=True).encode())
-    for code in (Path(__file__), Path(models.__file__)):
+    for code in (Path(__file__), Path(models.__file__), Path(loss.__file__)):
         h.update(code.read_bytes())
     h.update(f"{torch.__version__} {transformers.__version__} {peft.__version__}".encode())
     for f in sorted(Path(data_dir).rglob("*")):
@@ -161,9 +162,35 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
         gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
         train_sampling_strategy="group_by_length", length_column_name="length",
-        include_num_input_tokens_seen="non_padding", remove_unused_columns=False,
+        include_num_input_tokens_seen="non_padding", remove_unused_columns=False, prediction_loss_only=True,
         report_to=["mlflow"] if report else [], ddp_find_unused_parameters=False,
     )
+
+
+def reply_trainer(**kwargs):
+    """transformers' Trainer with gemelo's loss (gemelo.loss: the head only where a label is trained), which
+    equals the model's own loss in value and gradients."""
+    from transformers import Trainer
+
+    from gemelo.loss import nll_sum, output_head, reply_nll
+
+    class ReplyTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            head = output_head(self.accelerator.unwrap_model(model))
+            h, targets, _ = reply_nll(model, inputs, head)
+            # as transformers' causal-LM loss: the sum over the labelled tokens, divided by their number in the
+            # whole accumulated batch when the Trainer counts them (and scaled as it scales the model's loss)
+            counted = self.model_accepts_loss_kwargs and num_items_in_batch is not None
+            loss = nll_sum(h, targets, head) / (num_items_in_batch if counted else len(targets))
+            if counted and self.args.average_tokens_across_devices:
+                loss = loss * self.accelerator.num_processes
+            return (loss, {"loss": loss}) if return_outputs else loss
+
+    trainer = ReplyTrainer(**kwargs)
+    if trainer.args.n_gpu > 1:  # torch.nn.DataParallel: each replica would run the head's pre-hook
+        raise UserError("several GPUs in one process: train under `accelerate launch --multi_gpu` (DDP), or pick "
+                        "one GPU with CUDA_VISIBLE_DEVICES=0")
+    return trainer
 
 
 def throughput_callback():
@@ -185,7 +212,7 @@ def throughput_callback():
 def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: str | None = None) -> dict:
     """Train one model and save it (adapter or full weights) with its tokenizer and format to out_dir."""
     from datasets import load_from_disk
-    from transformers import Trainer, set_seed
+    from transformers import set_seed
 
     set_seed(mcfg.train.seed)
     sep = cfg.group.separator
@@ -202,7 +229,7 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
         print(f"gemelo: {mcfg.key} trains without evaluation: its validation split is empty", file=sys.stderr)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     resume = prepare_checkpoints(ckpt_dir, fingerprint(mcfg, data_dir))
-    trainer = Trainer(
+    trainer = reply_trainer(
         model=model, args=training_args(mcfg, ckpt_dir, report=run_id is not None, evaluate="validation" in data),
         train_dataset=data["train"], eval_dataset=data.get("validation"),
         data_collator=lambda b: collate(b, pad_id(tokenizer)),
