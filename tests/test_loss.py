@@ -20,7 +20,7 @@ from gemelo.training import collate
 REAL = ("phi3_mini", "smollm3_3b", "gpt2_spanish")
 
 
-def _batch(vocab: int, sep: int, seed: int = 0) -> dict:
+def _rows(vocab: int, sep: int, seed: int = 0) -> list[dict]:
     """Three examples of different lengths (so padding) with labels on a few spans, the separator among them."""
     g = torch.Generator().manual_seed(seed)
     rows = []
@@ -30,7 +30,11 @@ def _batch(vocab: int, sep: int, seed: int = 0) -> dict:
         labels = torch.where(torch.rand(n, generator=g) < 0.5, ids, torch.full_like(ids, -100))
         labels[n // 2] = sep
         rows.append({"input_ids": ids.tolist(), "labels": labels.tolist()})
-    return collate(rows, pad_id=0)
+    return rows
+
+
+def _batch(vocab: int, sep: int, seed: int = 0) -> dict:
+    return collate(_rows(vocab, sep, seed), pad_id=0)
 
 
 def _reference(model, batch) -> tuple[torch.Tensor, dict]:
@@ -114,6 +118,24 @@ def test_same_loss_and_gradients_on_the_real_architectures_under_lora(key, tmp_p
     head = output_head(model)
     assert head.rows is not None and head.values.requires_grad and not head.weight.requires_grad
     _assert_same(model, _batch(len(tok), tok.convert_tokens_to_ids(SEP)), chunk=7)
+    _assert_packed_same(model, _rows(len(tok), tok.convert_tokens_to_ids(SEP)))
+
+
+def _assert_packed_same(model, rows) -> None:
+    """Packed (one row, positions restarting) gives the padded batch's loss and gradients: no attention, and
+    no label, crosses from one example to the next."""
+    loss, grads = _ours(model, collate(rows, pad_id=0), chunk=1024)
+    packed = collate(rows, pad_id=0, packed=True)
+    assert packed["input_ids"].shape == (1, sum(len(r["input_ids"]) for r in rows))
+    packed_loss, packed_grads = _ours(model, packed, chunk=1024)
+    torch.testing.assert_close(packed_loss, loss, rtol=1e-5, atol=1e-6)
+    for name in grads:
+        torch.testing.assert_close(packed_grads[name], grads[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_packed_rows_train_as_padded_batches_on_the_tiny_llama():
+    model, tok = _tiny("lora")
+    _assert_packed_same(model, _rows(len(tok), tok.convert_tokens_to_ids(SEP)))
 
 
 def test_token_nll_is_the_per_position_loss_without_gradients():

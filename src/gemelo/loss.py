@@ -10,6 +10,8 @@ linear cross-entropy): neither the [batch, length, vocab] logits nor their gradi
 The separator's trained row (PEFT's trainable tokens, see training.add_lora) enters as one extra column: PEFT
 would instead multiply by a merged copy of the whole head weight, whose gradient is a full [vocab, hidden]
 matrix product for a single row (tied embeddings) every step.
+
+Only what runs a model (training, scoring) imports this module, so torch is imported at its top.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def output_head(model) -> Head:
     if adapter is None:
         return Head(module, base.weight)
     (name,) = adapter.active_adapters
-    rows = adapter.token_indices[name]
-    return Head(module, base.weight, torch.tensor(rows, device=base.weight.device), adapter.trainable_tokens_delta[name])
+    rows = torch.tensor(adapter.token_indices[name], device=base.weight.device)
+    return Head(module, base.weight, rows, adapter.trainable_tokens_delta[name])
 
 
 @contextmanager
@@ -139,9 +141,9 @@ class FusedNLL(torch.autograd.Function):
         return grad_h, None, grad_w, grad_v, None, None
 
 
-def reply_nll(model, inputs: dict, head: Head) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Run the model on a collated batch without its head: the hidden states at the labelled positions, their
-    targets, and each one's example index, ready for nll_sum or token_nll."""
-    with final_hidden(head) as kept:
-        model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
+def reply_nll(model, inputs: dict, head: Head) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run the model on a collated batch (padded or packed, see training.collate) without its head: the hidden
+    states at the labelled positions, their targets, and each one's row, ready for nll_sum or token_nll."""
+    with final_hidden(head) as kept:  # no cache: transformers only reads packed positions without one
+        model(**{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False)
     return labelled(kept["h"], inputs["labels"])

@@ -22,10 +22,20 @@ from gemelo.models import load_base, load_tokenizer
 from gemelo.tracking import is_main_process
 
 
-def collate(batch: list[dict], pad_id: int) -> dict:
-    """Pad to the longest example in the batch; padding is masked out of attention and labels."""
+def collate(batch: list[dict], pad_id: int, packed: bool = False) -> dict:
+    """Pad to the longest example in the batch; padding is masked out of attention and labels.
+
+    packed: one row of the examples end to end instead, without padding, positions restarting at each example
+    (transformers then builds an attention mask that never crosses examples, or flash-attention runs varlen);
+    each example's first label is dropped, since the position before it belongs to the previous example (the
+    first label of an example is never scored anyway: nothing predicts it)."""
     import torch
 
+    if packed:
+        labels = [-100 if k == 0 else t for b in batch for k, t in enumerate(b["labels"])]
+        return {"input_ids": torch.tensor([[t for b in batch for t in b["input_ids"]]]),
+                "labels": torch.tensor([labels]),
+                "position_ids": torch.cat([torch.arange(len(b["input_ids"])) for b in batch])[None]}
     width = max(len(b["input_ids"]) for b in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     labels = torch.full((len(batch), width), -100, dtype=torch.long)
@@ -36,6 +46,15 @@ def collate(batch: list[dict], pad_id: int) -> dict:
         labels[i, :n] = torch.tensor(b["labels"])
         mask[i, :n] = 1
     return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def packs() -> bool:
+    """Whether training batches are packed (collate): on a GPU, where padding is pure waste and attention
+    kernels skip what the mask excludes; on a CPU, length-grouped padded batches, which measured faster (their
+    padding is about 1.5 % of the tokens, and attention over a packed row computes its whole square)."""
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def pad_id(tokenizer) -> int:
@@ -232,7 +251,7 @@ def finetune(cfg, mcfg, data_dir: Path, out_dir: Path, ckpt_dir: Path, run_id: s
     trainer = reply_trainer(
         model=model, args=training_args(mcfg, ckpt_dir, report=run_id is not None, evaluate="validation" in data),
         train_dataset=data["train"], eval_dataset=data.get("validation"),
-        data_collator=lambda b: collate(b, pad_id(tokenizer)),
+        data_collator=lambda b: collate(b, pad_id(tokenizer), packs()),
         callbacks=[throughput_callback(), checkpoints_callback(resume)],
     )
     start = time.perf_counter()
