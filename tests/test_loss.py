@@ -193,3 +193,21 @@ def test_the_trainer_with_this_loss_takes_the_same_steps_as_transformers_own(tmp
         weights.append({n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad})
     for name, value in weights[0].items():
         torch.testing.assert_close(weights[1][name], value, rtol=1e-4, atol=1e-6, msg=name)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="Liger's kernels are Triton kernels: CUDA only")
+def test_liger_kernels_leave_the_loss_and_gradients_as_they_were():
+    """train.liger (the GPU models' setting) patches RMSNorm, SwiGLU and RoPE as the Trainer does."""
+    from transformers.integrations.liger import apply_liger_kernel
+
+    from gemelo.training import LIGER
+
+    model, tok = _tiny("lora")
+    model.cuda()
+    batch = {k: v.cuda() for k, v in _batch(len(tok), tok.convert_tokens_to_ids(SEP)).items()}
+    loss, grads = _ours(model, batch, chunk=1024)
+    apply_liger_kernel(model, LIGER)
+    liger_loss, liger_grads = _ours(model, batch, chunk=1024)
+    torch.testing.assert_close(liger_loss, loss, rtol=1e-4, atol=1e-5)
+    for name in grads:
+        torch.testing.assert_close(liger_grads[name], grads[name], rtol=1e-3, atol=1e-5, msg=name)

@@ -24,6 +24,7 @@ import torch
 from gemelo import UserError
 
 CHUNK = 1024  # positions per head product: 1024 × 49,152 float32 logits are 200 MB
+MODEL_INPUTS = ("input_ids", "attention_mask", "position_ids")  # what collate gives the model (not the labels)
 # Config entries of architectures whose logits are not a plain product with the head weight.
 LOGIT_TRANSFORMS = ("final_logit_softcapping", "logit_scale", "logits_scaling")
 
@@ -145,5 +146,5 @@ def reply_nll(model, inputs: dict, head: Head) -> tuple[torch.Tensor, torch.Tens
     """Run the model on a collated batch (padded or packed, see training.collate) without its head: the hidden
     states at the labelled positions, their targets, and each one's row, ready for nll_sum or token_nll."""
     with final_hidden(head) as kept:  # no cache: transformers only reads packed positions without one
-        model(**{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False)
+        model(**{k: inputs[k] for k in MODEL_INPUTS if k in inputs}, use_cache=False)
     return labelled(kept["h"], inputs["labels"])

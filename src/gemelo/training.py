@@ -165,6 +165,11 @@ def checkpoints_callback(resume: Path | None):
     return Checkpoints()
 
 
+# Liger's kernels under train.liger; not its fused cross-entropy: gemelo.loss already computes the head only
+# where a label is trained, chunked, and never asks the model for a loss.
+LIGER = {"rope": True, "rms_norm": True, "swiglu": True, "cross_entropy": False, "fused_linear_cross_entropy": False}
+
+
 def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
     import torch
     from transformers import TrainingArguments
@@ -180,6 +185,7 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
         save_strategy="steps", save_steps=t.save_steps,
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
         gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
+        use_liger_kernel=t.liger and torch.cuda.is_available(), liger_kernel_config=LIGER,
         train_sampling_strategy="group_by_length", length_column_name="length",
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False, prediction_loss_only=True,
         report_to=["mlflow"] if report else [], ddp_find_unused_parameters=False,
