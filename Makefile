@@ -72,7 +72,7 @@ PEERS := bench/.venv-peers
 $(PEERS)/.done:
 	$(PYTHON) -m venv $(PEERS)
 	$(if $(HAS_GPU),,$(PEERS)/bin/pip install -q "$(TORCH_CPU)")
-	$(PEERS)/bin/pip install -q "llamafactory==0.9.5"
+	$(PEERS)/bin/pip install -q "llamafactory==0.9.5" $(if $(HAS_GPU),,"$(TORCH_CPU)")  # or pip takes a CUDA torch
 	touch $@
 
 bench-peers: setup $(PEERS)/.done
