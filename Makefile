@@ -73,6 +73,12 @@ $(PEERS)/.done:
 	$(PYTHON) -m venv $(PEERS)
 	$(if $(HAS_GPU),,$(PEERS)/bin/pip install -q "$(TORCH_CPU)")
 	$(PEERS)/bin/pip install -q "llamafactory==0.9.5" $(if $(HAS_GPU),,"$(TORCH_CPU)")  # or pip takes a CUDA torch
+	# PyPI's torchvision and torchaudio are built for the CUDA torch and fail to load beside the CPU one; text
+	# fine-tuning needs neither, but LLaMA-Factory imports torchaudio at the top of its multimodal plugin: an
+	# empty module stands in for it.
+	$(if $(HAS_GPU),,$(PEERS)/bin/pip uninstall -y -q torchvision torchaudio)
+	$(if $(HAS_GPU),,$(PEERS)/bin/python -c "import pathlib, site; p = pathlib.Path(site.getsitepackages()[0], 'torchaudio'); \
+		p.mkdir(); (p / '__init__.py').write_text('# empty stand-in (see gemelo Makefile)\n')")
 	touch $@
 
 bench-peers: setup $(PEERS)/.done
