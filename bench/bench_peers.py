@@ -2,7 +2,7 @@
 
 `make bench-peers` (after `make demo`, or at least `dvc repro format`) installs LLaMA-Factory in its own
 virtual environment (bench/.venv-peers) and runs this script with gemelo's, from the project root:
-    python bench/bench_peers.py [--steps 50] [--runs 2]
+    python bench/bench_peers.py [--steps 50] [--runs 2] [--precision fp32|bf16]
 
 1. The processor's matmul peak (fp32, and bf16 where the processor has it), measured with torch.
 2. gemelo's formatted train split in LLaMA-Factory's sharegpt form, with the same system prompt: each example's
@@ -128,12 +128,13 @@ def gemelo_run(name: str, steps: int, bf16: bool, save: bool) -> dict:
 
 
 def llamafactory_run(name: str, steps: int, bf16: bool, model_dir: str, data_dir: Path) -> dict:
+    import torch
     import yaml
 
     config = yaml.safe_load((PEERS / "llamafactory.yaml").read_text())
     out = OUT / name
     config.update(model_name_or_path=model_dir, dataset_dir=str(data_dir), output_dir=str(out), max_steps=steps,
-                  bf16=bf16)
+                  bf16=bf16, use_cpu=not torch.cuda.is_available())
     path = OUT / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     peak = timed([str(LLAMAFACTORY), "train", str(path)], OUT / f"{name}.log", env={"DISABLE_VERSION_CHECK": "1"})
@@ -191,7 +192,7 @@ def perplexity_stage(cfg, mcfg) -> list[str]:
     return lines
 
 
-def main(steps: int, runs: int) -> None:
+def main(steps: int, runs: int, only: str | None) -> None:
     import torch
     from transformers import AutoConfig
 
@@ -201,7 +202,7 @@ def main(steps: int, runs: int) -> None:
     cfg = load()
     mcfg = model_config(cfg, KEY)
     OUT.mkdir(parents=True, exist_ok=True)
-    precisions = ["fp32"] + ["bf16"] * bf16_supported()
+    precisions = [p for p in ["fp32"] + ["bf16"] * bf16_supported() if only in (None, p)]
     peaks = {p: matmul_peak(torch.float32 if p == "fp32" else torch.bfloat16) for p in precisions}
     print("matmul peak, GFLOP/s: " + ", ".join(f"{p} {v:.0f}" for p, v in peaks.items()))
     model_dir = resolve_source(mcfg.source)
@@ -243,5 +244,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], help="only this one (default: both, where supported)")
     a = parser.parse_args()
-    main(a.steps, a.runs)
+    main(a.steps, a.runs, a.precision)

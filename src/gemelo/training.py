@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from gemelo import UserError
-from gemelo.models import load_base, load_tokenizer
+from gemelo.models import bf16_supported, load_base, load_tokenizer
 from gemelo.tracking import is_main_process
 
 
@@ -175,7 +175,9 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
     from transformers import TrainingArguments
 
     t = mcfg.train
-    bf16 = mcfg.dtype == "bfloat16" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    # bf16 mixed precision for a bfloat16 model on a GPU, and under train.bf16_autocast wherever the processor
+    # computes in bf16 (transformers then wants use_cpu said outright on a CPU)
+    bf16 = bf16_supported() and (t.bf16_autocast or (mcfg.dtype == "bfloat16" and torch.cuda.is_available()))
     return TrainingArguments(
         output_dir=str(ckpt_dir), seed=t.seed, data_seed=t.seed,
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
@@ -184,7 +186,7 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
         eval_strategy="steps" if evaluate else "no", eval_steps=t.eval_steps,
         save_strategy="steps", save_steps=t.save_steps,
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
-        gradient_checkpointing=t.gradient_checkpointing, bf16=bf16,
+        gradient_checkpointing=t.gradient_checkpointing, bf16=bf16, use_cpu=not torch.cuda.is_available(),
         use_liger_kernel=t.liger and torch.cuda.is_available(), liger_kernel_config=LIGER,
         train_sampling_strategy="group_by_length", length_column_name="length",
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False, prediction_loss_only=True,
