@@ -4,8 +4,9 @@ Built on transformers' Trainer: gradient accumulation, evaluation on the validat
 and resume, gradient checkpointing, bf16 and DDP under `accelerate launch` come from it. What gemelo adds:
 labels that the format stage computed (so padding and template tokens never count, and the end-of-turn
 token always does), a loss that computes the language-model head only at those labelled positions
-(gemelo.loss), batches grouped by length (less padding, no packing across examples), LoRA on every linear
-layer plus the embedding of the separator token, and a record of the exact format used.
+(gemelo.loss), batches grouped by length (padded on a CPU, packed on a GPU, never attending across
+examples), LoRA on every linear layer plus the embedding of the separator token, and a record of the exact
+format used.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def collate(batch: list[dict], pad_id: int, packed: bool = False) -> dict:
 
 
 def packs() -> bool:
-    """Whether training batches are packed (collate): on a GPU, where padding is pure waste and attention
-    kernels skip what the mask excludes; on a CPU, length-grouped padded batches, which measured faster (their
-    padding is about 1.5 % of the tokens, and attention over a packed row computes its whole square)."""
+    """Whether training batches are packed (collate): on a GPU, where padding is pure waste (not measured in
+    this project yet); on a CPU, length-grouped padded batches, which measured faster (their padding is about
+    1.5 % of the tokens, and attention over a packed row computes its whole square)."""
     import torch
 
     return torch.cuda.is_available()
