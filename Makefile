@@ -9,7 +9,7 @@ TORCH_CPU ?= torch==2.13.0
 # DVC runs the stages' `python` from PATH: the venv's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test sweep bench bench-train bench-export export setup params ui clean-venv
+.PHONY: demo test sweep bench bench-train bench-peers bench-export export setup params ui clean-venv
 
 $(VENV)/.done: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,25 @@ bench: setup
 
 bench-train: setup
 	$(BIN)/python bench/bench_train.py
+
+# gemelo's trainer against LLaMA-Factory (bench/bench_peers.py, bench/peers/): LLaMA-Factory lives in its own
+# virtual environment, since it pins its own transformers; on a machine without a GPU, with the CPU torch.
+PEERS := bench/.venv-peers
+$(PEERS)/.done:
+	$(PYTHON) -m venv $(PEERS)
+	$(if $(HAS_GPU),,$(PEERS)/bin/pip install -q "$(TORCH_CPU)")
+	$(PEERS)/bin/pip install -q "llamafactory==0.9.5" $(if $(HAS_GPU),,"$(TORCH_CPU)")  # or pip takes a CUDA torch
+	# PyPI's torchvision and torchaudio are built for the CUDA torch and fail to load beside the CPU one; text
+	# fine-tuning needs neither, but LLaMA-Factory imports torchaudio at the top of its multimodal plugin: an
+	# empty module stands in for it.
+	$(if $(HAS_GPU),,$(PEERS)/bin/pip uninstall -y -q torchvision torchaudio)
+	$(if $(HAS_GPU),,$(PEERS)/bin/python -c "import pathlib, site; p = pathlib.Path(site.getsitepackages()[0], 'torchaudio'); \
+		p.mkdir(); (p / '__init__.py').write_text('# empty stand-in (see gemelo Makefile)\n')")
+	touch $@
+
+bench-peers: setup $(PEERS)/.done
+	$(BIN)/dvc repro format
+	$(BIN)/python bench/bench_peers.py
 
 # After `make demo`: exports/<model>/ (merged model, GGUF f16 and q8_0, Ollama Modelfile).
 MODEL ?= smollm2_135m

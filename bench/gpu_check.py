@@ -21,7 +21,7 @@ from gemelo.config import Params, plain
 from gemelo.evaluation import score
 from gemelo.formatting import ChatFormat
 from gemelo.models import load_base, load_tokenizer, load_trained
-from gemelo.training import add_lora, collate, pad_id, training_args
+from gemelo.training import add_lora, collate, packs, pad_id, reply_trainer, training_args
 
 SEP = "<|msg_sep|>"
 CONV = {"group": False, "turns": [{"author": "Flor", "text": "¿Vamos al cine?"},
@@ -30,14 +30,13 @@ CONV = {"group": False, "turns": [{"author": "Flor", "text": "¿Vamos al cine?"}
 
 
 def check(method: str, tmp: Path) -> dict:
-    from transformers import Trainer
-
     mcfg = Params({"key": "tiny", "source": "tiny:llama", "format": "chat", "method": method,
                    "dtype": "bfloat16", "max_length": 128,
                    "lora": {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"},
                    "train": {"seed": 0, "learning_rate": 1e-3, "epochs": 1, "max_steps": 4, "batch_size": 4,
                              "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0, "eval_steps": 100,
-                             "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora"}})
+                             "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora",
+                             "bf16_autocast": False, "liger": True}})
     tokenizer = load_tokenizer(mcfg, SEP)
     chat_format = {"kind": "chat", "author": "Martu", "system_prompt": "Sos {author}.", "separator": SEP}
     fmt = ChatFormat(tokenizer, **chat_format)
@@ -47,7 +46,8 @@ def check(method: str, tmp: Path) -> dict:
         model = add_lora(model, mcfg, tokenizer, SEP)
     args = training_args(mcfg, tmp / "ckpt", report=False)
     args.eval_strategy, args.save_strategy = "no", "no"
-    trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=lambda b: collate(b, pad_id(tokenizer)))
+    trainer = reply_trainer(model=model, args=args, train_dataset=data,
+                            data_collator=lambda b: collate(b, pad_id(tokenizer), packs()))
     trainer.train()
     folder = tmp / f"model-{method}"
     trainer.save_model(str(folder))

@@ -148,6 +148,10 @@ def _num(lo: float, hi: float = float("inf"), lo_open: bool = False, hi_open: bo
     return ok, f"a number in {lb}{lo:g}, {hi:g}{hb}"
 
 
+def _bool():
+    return lambda v: isinstance(v, bool), "true or false"
+
+
 def _one_of(*values: str):
     return lambda v: v in values, "one of " + ", ".join(values)
 
@@ -156,7 +160,8 @@ _TRAIN = {"learning_rate": _num(0, lo_open=True), "epochs": _num(0, lo_open=True
           "max_steps": (lambda v: isinstance(v, int) and not isinstance(v, bool) and (v == -1 or v >= 1),
                         "-1 (use epochs) or a whole number of at least 1"),
           "batch_size": _int(1), "grad_accum": _int(1), "warmup_ratio": _num(0, 1), "weight_decay": _num(0),
-          "eval_steps": _int(1), "save_steps": _int(1), "logging_steps": _int(1), "seed": _int(0)}
+          "eval_steps": _int(1), "save_steps": _int(1), "logging_steps": _int(1), "seed": _int(0),
+          "gradient_checkpointing": _bool(), "bf16_autocast": _bool(), "liger": _bool()}
 RULES = {
     **{f"train.{k}": r for k, r in _TRAIN.items()}, **{f"model.*.train.{k}": r for k, r in _TRAIN.items()},
     "group.burst_gap_minutes": _num(0), "group.session_gap_minutes": _num(0, lo_open=True),

@@ -13,28 +13,30 @@ import numpy as np
 
 
 def score(model, dataset, batch_size: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Summed NLL (nats) and number of scored tokens of every example; padding is never scored."""
-    import torch
+    """Summed NLL (nats) and number of scored tokens of every example; padding is never scored.
 
+    The head is computed only at the scored positions (gemelo.loss), and the batches hold examples of
+    similar length (less padding); the results come back in the dataset's order."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from gemelo.loss import output_head, reply_nll, token_nll
     from gemelo.training import collate
 
     device = next(model.parameters()).device
-    nll, count = [], []
+    head = output_head(model)
+    order = np.argsort([len(dataset[j]["input_ids"]) for j in range(len(dataset))], kind="stable")
+    nll, count = np.zeros(len(order), dtype=np.float64), np.zeros(len(order), dtype=np.int64)
     model.eval()
-    from tqdm.auto import tqdm
-
-    for i in tqdm(range(0, len(dataset), batch_size), desc="scoring", unit="batch", leave=False):
-        batch = collate([dataset[j] for j in range(i, min(i + batch_size, len(dataset)))], pad_id=0)
-        batch = {k: v.to(device) for k, v in batch.items()}
+    for i in tqdm(range(0, len(order), batch_size), desc="scoring", unit="batch", leave=False):
+        rows = order[i:i + batch_size]
+        batch = {k: v.to(device) for k, v in collate([dataset[int(j)] for j in rows], pad_id=0).items()}
         with torch.no_grad():
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        logits, labels = logits[:, :-1].float(), batch["labels"][:, 1:]
-        mask = labels != -100
-        logp = torch.log_softmax(logits, dim=-1)
-        token_nll = -logp.gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1) * mask
-        nll.extend(token_nll.sum(1).double().cpu().tolist())
-        count.extend(mask.sum(1).cpu().tolist())
-    return np.array(nll, dtype=np.float64), np.array(count, dtype=np.int64)
+            h, targets, example = reply_nll(model, batch, head)
+            per_token = token_nll(h, targets, head).double()
+        nll[rows] = torch.zeros(len(rows), dtype=torch.float64, device=device).index_add_(0, example, per_token).cpu()
+        count[rows] = torch.bincount(example, minlength=len(rows)).cpu()
+    return nll, count
 
 
 def summarize(nll: np.ndarray, tokens: np.ndarray, n_bytes: np.ndarray, n_words: np.ndarray,

@@ -169,6 +169,16 @@ def dtype(mcfg):
     return dt
 
 
+def bf16_supported() -> bool:
+    """Whether this machine computes in bfloat16 natively: a CUDA GPU that says so, else a CPU with AVX-512 BF16
+    or AMX instructions (asked of the processor, not assumed from the architecture)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
 def device_map():
     """This process's GPU (its rank's, under DDP), or None on a CPU."""
     import torch
