@@ -187,7 +187,7 @@ def training_args(mcfg, ckpt_dir: Path, report: bool, evaluate: bool = True):
         eval_strategy="steps" if evaluate else "no", eval_steps=t.eval_steps,
         save_strategy="steps", save_steps=t.save_steps,
         save_total_limit=2, logging_steps=t.logging_steps, logging_first_step=True,
-        gradient_checkpointing=t.gradient_checkpointing, bf16=bf16, use_cpu=not torch.cuda.is_available(),
+        gradient_checkpointing=t.gradient_checkpointing, bf16=bf16, use_cpu=bf16 and not torch.cuda.is_available(),
         use_liger_kernel=t.liger and torch.cuda.is_available(), liger_kernel_config=LIGER,
         train_sampling_strategy="group_by_length", length_column_name="length",
         include_num_input_tokens_seen="non_padding", remove_unused_columns=False, prediction_loss_only=True,
