@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -136,10 +136,7 @@ class Associations:
                 history.append({"role": "assistant" if mine else "user", "content": turn["text"]})
         if not pairs:
             raise UserError(f"the training split has no reply of {author} to anyone: nothing to learn sense from")
-        counts = defaultdict(int)
-        for _, reply in pairs:
-            for w in reply:
-                counts[w] += 1
+        counts = Counter(w for _, reply in pairs for w in reply)
         total = sum(counts.values()) + len(counts) + 1
         self.background = {w: (n + 1) / total for w, n in counts.items()}
         self.unseen = 1 / total
@@ -202,17 +199,17 @@ def sense(judge: "Judge | Associations", samples: list[dict], variants: tuple[st
     others, shift = plan(n, distractors, seed)
     replies = {"real": [s["real"] for s in samples], **{v: [s[v] for s in samples] for v in variants}}
     replies["shuffled"] = [samples[shift[i]]["real"] for i in range(n)]
-    tokens = {name: [judge.reply(r) for r in rs] for name, rs in replies.items()}
+    encoded = {name: [judge.reply(r) for r in rs] for name, rs in replies.items()}
     # which (set of replies, reply index) each context must score: its own replies and those it is a distractor for
     needed: list[list[tuple[str, int]]] = [[] for _ in range(n)]
     for i in range(n):
         for c in [i, *others[i]]:
-            needed[c] += [(name, i) for name in tokens]
+            needed[c] += [(name, i) for name in encoded]
     scored: dict[tuple[str, int, int], float] = {}
     for c in tqdm(range(n), desc="sense", unit="context", leave=False):
         context = judge.context(samples[c]["history"], samples[c].get("group"))
-        values = judge.loglik(context, [tokens[name][i] for name, i in needed[c]])
+        values = judge.loglik(context, [encoded[name][i] for name, i in needed[c]])
         scored.update({(name, i, c): v for (name, i), v in zip(needed[c], values)})
     return {name: wins(np.array([scored[(name, i, i)] for i in range(n)]),
                        np.array([[scored[(name, i, j)] for j in others[i]] for i in range(n)])).tolist()
-            for name in tokens}
+            for name in encoded}
