@@ -42,7 +42,7 @@ def run(arch: str, steps: int, packed: bool, liger: bool, seq: int = 512, batch:
                   lora=NS(r=16, alpha=32, dropout=0.05, target_modules="all-linear"),
                   train=NS(seed=0, learning_rate=2e-4, epochs=1, max_steps=steps, batch_size=batch, grad_accum=1,
                            warmup_ratio=0.0, weight_decay=0.0, eval_steps=10**6, save_steps=10**6, logging_steps=10,
-                           gradient_checkpointing=True, bf16_autocast=False, liger=liger))
+                           gradient_checkpointing=True, bf16=True, liger=liger))
         model = load_base(mcfg, tokenizer, training=True)
         four_bit = sum(type(m).__name__ == "Linear4bit" for m in model.modules())
         model = add_lora(model, mcfg, tokenizer, SEP)

@@ -5,7 +5,7 @@ Run from the project root after the format stage (`dvc repro format`):
 Prints the share of non-padding tokens in the batches the trainer builds (length-grouped sampling,
 a whole epoch) and the tokens per second of a few real optimisation steps on this machine; with --ppl,
 the held-out perplexity of the trained model (the perplexity stage's figure); with --bf16, the steps run
-under bf16 autocast (where the processor supports it); --packed trains on packed rows instead of padded
+in bf16 mixed precision (train.bf16, where the processor supports it), otherwise in float32; --packed trains on packed rows instead of padded
 length-grouped batches (training.collate; the default on a GPU); --dense trains with transformers' own loss
 (logits at every position, PEFT's merged head for the separator's row: gemelo before gemelo.loss); --json also writes the figures to FILE, --save the
 trained adapter (or weights) to DIR.
@@ -38,12 +38,12 @@ def main(key: str = "smollm2_135m", steps: int = 5, bf16: bool = False, packed: 
     set_seed(mcfg.train.seed)
     data = load_from_disk(str(PROCESSED / key))
     tokenizer = load_tokenizer(mcfg, cfg.group.separator)
+    mcfg.train.max_steps, mcfg.train.bf16 = steps, bf16
+    if bf16 and not bf16_supported():
+        raise SystemExit("bench_train: this processor has no bf16 support")
     model = load_base(mcfg, tokenizer, training=True)
     if mcfg.method != "full":
         model = add_lora(model, mcfg, tokenizer, cfg.group.separator)
-    mcfg.train.max_steps, mcfg.train.bf16_autocast = steps, bf16
-    if bf16 and not bf16_supported():
-        raise SystemExit("bench_train: this processor has no bf16 support")
     with tempfile.TemporaryDirectory() as tmp:
         args = training_args(mcfg, Path(tmp), report=False)
         args.eval_strategy, args.save_strategy = "no", "no"
@@ -61,12 +61,22 @@ def main(key: str = "smollm2_135m", steps: int = 5, bf16: bool = False, packed: 
     out = {"model": key, "steps": steps, "bf16": bf16, "packed": packed, "dense": dense, "tokens": int(tokens),
            "seconds": round(seconds, 2), "tokens_per_s": round(tokens / seconds, 1), "real_share": round(real / padded, 4)}
     print(f"model {key} ({mcfg.method}), batch {mcfg.train.batch_size}×{mcfg.train.grad_accum}, "
-          f"torch threads {torch.get_num_threads()}{', bf16 autocast' if bf16 else ''}")
+          f"torch threads {torch.get_num_threads()}{', bf16' if bf16 else ', float32'}")
     print(f"non-padding share of batch tokens (one epoch, length-grouped): {real / padded:.1%}")
     print(f"training: {steps} steps, {tokens} tokens in {seconds:.1f} s = {tokens / seconds:.0f} tokens/s")
     if save:
         trainer.model.save_pretrained(str(save), save_embedding_layers=False)
-    if ppl:
+    if ppl:  # as the perplexity stage scores it: the adapter on the base in its configured dtype (not bf16)
+        if mcfg.method != "full":
+            import gc
+
+            from peft import PeftModel
+
+            folder = save or Path(tempfile.mkdtemp())
+            trainer.model.save_pretrained(str(folder), save_embedding_layers=False)
+            del model, trainer  # the peak memory printed is training's, not two models'
+            gc.collect()
+            model = PeftModel.from_pretrained(load_base(mcfg, tokenizer), str(folder))
         out["test_ppl"] = evaluate(model.eval(), data["test"], cfg.evaluate.batch_size, 1, cfg.train.seed)["ppl"]
         print(f"held-out perplexity after {steps} steps: {out['test_ppl']:.3f}")
     return out

@@ -36,7 +36,7 @@ def check(method: str, tmp: Path) -> dict:
                    "train": {"seed": 0, "learning_rate": 1e-3, "epochs": 1, "max_steps": 4, "batch_size": 4,
                              "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0, "eval_steps": 100,
                              "save_steps": 100, "logging_steps": 2, "gradient_checkpointing": method == "qlora",
-                             "bf16_autocast": False, "liger": True}})
+                             "bf16": True, "liger": True}})
     tokenizer = load_tokenizer(mcfg, SEP)
     chat_format = {"kind": "chat", "author": "Martu", "system_prompt": "Sos {author}.", "separator": SEP}
     fmt = ChatFormat(tokenizer, **chat_format)

@@ -5,6 +5,7 @@ anywhere by hand-edited files, which must lose no message and cut no chat."""
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from gemelo.parsing import parse_text
 from gemelo.parsing.headers import PATTERN
-from test_parsing import BOM, LRM, NNBSP, chats, check_lines, every_mode, rows  # noqa: F401 (a fixture)
+from test_parsing import BOM, LRM, NNBSP, chats, check_lines, every_mode, rows, stray  # noqa: F401 (a fixture)
 
 WORDING = {  # the texts WhatsApp writes, per language: an Android export's and an iOS export's
     "es": dict(notice="Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera de este chat, ni siquiera WhatsApp, puede leerlos ni escucharlos.",
@@ -148,12 +149,13 @@ def test_the_gates_see_every_rule():
     assert all(s[-4:] in kinds.TAILS and s.encode()[-4:] in kinds.TAILS_UTF8 for s in sum(kinds.ENDS.values(), ()))
 
 
-def _mutate(text: str, rnd: random.Random) -> str:
+def _mutate(text: str, rnd: random.Random, headers: set[int]) -> str:
     """What hand-edited and pasted files do to an export: BOMs and NULs anywhere (even inside `[`), LRM at
-    line starts, NNBSP for a header's spaces, any line ends (LF, CRLF, CR, CRCRLF), trailing blanks."""
+    line starts, NNBSP for a header's spaces, any line ends (LF, CRLF, CR, CRCRLF), trailing blanks. Only the
+    lines numbered in `headers` are headers: a message's line that looks like one is its text, kept as is."""
     out = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        m = PATTERN.match(line)
+    for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
+        m = PATTERN.match(line) if i in headers else None
         if m and rnd.random() < 0.5:  # NNBSP for the header's spaces
             line = m[0].replace(" ", NNBSP) + line[m.end():]
         if m and rnd.random() < 0.3:
@@ -181,6 +183,8 @@ def test_mutated_exports_lose_no_message_and_cut_no_chat(exports, seed):
     text the mutations would change."""
     text = "".join(t for _, t, _ in exports)
     original = parse_text(text)
-    mutated = parse_text(_mutate(text, random.Random(seed)))
+    assert stray(original) == 0
+    headers = set(accumulate((m.lines for m in original.messages[:-1]), initial=0))
+    mutated = parse_text(_mutate(text, random.Random(seed), headers))
     assert _essence(mutated) == _essence(original)
     check_lines(mutated)

@@ -161,7 +161,7 @@ _TRAIN = {"learning_rate": _num(0, lo_open=True), "epochs": _num(0, lo_open=True
                         "-1 (use epochs) or a whole number of at least 1"),
           "batch_size": _int(1), "grad_accum": _int(1), "warmup_ratio": _num(0, 1), "weight_decay": _num(0),
           "eval_steps": _int(1), "save_steps": _int(1), "logging_steps": _int(1), "seed": _int(0),
-          "gradient_checkpointing": _bool(), "bf16_autocast": _bool(), "liger": _bool()}
+          "gradient_checkpointing": _bool(), "bf16": _bool(), "liger": _bool()}
 RULES = {
     **{f"train.{k}": r for k, r in _TRAIN.items()}, **{f"model.*.train.{k}": r for k, r in _TRAIN.items()},
     "group.burst_gap_minutes": _num(0), "group.session_gap_minutes": _num(0, lo_open=True),

@@ -42,7 +42,7 @@ class Head:
     def logits(self, h: torch.Tensor) -> torch.Tensor:
         out = (h @ self.weight.T).float()
         if self.rows is not None:
-            out[:, self.rows] = (h @ self.values.T).float()
+            out[:, self.rows] = (h @ self.values.T.to(h.dtype)).float()
         return out
 
 
@@ -117,7 +117,7 @@ class FusedNLL(torch.autograd.Function):
         grad_h = torch.zeros_like(h) if h.requires_grad else None
         grad_w = torch.zeros_like(weight, dtype=torch.float32) if weight.requires_grad else None
         grad_v = torch.zeros_like(values, dtype=torch.float32) if values.requires_grad else None
-        swap = values - weight[head.rows] if head.rows is not None else None  # replaced rows' share in d/dh
+        swap = (values - weight[head.rows]).to(h.dtype) if head.rows is not None else None  # replaced rows' share in d/dh
         total = torch.zeros((), dtype=torch.float32, device=h.device)
         for i in range(0, len(h), chunk):
             hc, tc = h[i:i + chunk], targets[i:i + chunk]
