@@ -117,7 +117,8 @@ class FusedNLL(torch.autograd.Function):
         grad_h = torch.zeros_like(h) if h.requires_grad else None
         grad_w = torch.zeros_like(weight, dtype=torch.float32) if weight.requires_grad else None
         grad_v = torch.zeros_like(values, dtype=torch.float32) if values.requires_grad else None
-        swap = (values - weight[head.rows]).to(h.dtype) if head.rows is not None else None  # replaced rows' share in d/dh
+        # the replaced rows' share in d/dh (in h's dtype: under bf16 the trained rows are float32, h is not)
+        swap = (values - weight[head.rows]).to(h.dtype) if head.rows is not None else None
         total = torch.zeros((), dtype=torch.float32, device=h.device)
         for i in range(0, len(h), chunk):
             hc, tc = h[i:i + chunk], targets[i:i + chunk]
