@@ -239,6 +239,10 @@ def main(steps: int, runs: int, only: str | None) -> None:
         best = {n: max(r["tokens_per_s"] for m, q, r in rows if m == n and q == p) for n, q, _ in rows if q == p}
         (ours, theirs) = best["gemelo"], best["LLaMA-Factory group_by_length"]
         print(f"{p}: gemelo {ours:.1f} against LLaMA-Factory's best {theirs:.1f} real tokens/s: {ours / theirs:.2f}×")
+    best = {n: max((r["tokens_per_s"], q) for m, q, r in rows if m == n) for n, _, _ in rows}
+    (ours, mine), (theirs, peer) = best["gemelo"], best["LLaMA-Factory group_by_length"]
+    print(f"best configurations: gemelo {ours:.1f} ({mine}) against LLaMA-Factory's {theirs:.1f} ({peer}): "
+          f"{ours / theirs:.2f}×")
     print("\nperplexity stage scoring (test split):\n| model | scoring | perplexity | seconds |\n|---|---|---|---|")
     print("\n".join(perplexity_stage(cfg, mcfg)))
 
