@@ -83,11 +83,9 @@ def lookup(layer, original, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     return out
 
 
-def use_lookup(layer) -> bool:
+def use_lookup(layer) -> None:
     """Give a TrainableTokensLayer `lookup` as its forward where that is PEFT's result: a plain embedding (no
-    max_norm, no scale in its forward as Gemma's has). Whether it did."""
+    max_norm, no scale in its forward as Gemma's has)."""
     base = layer.base_layer
-    if type(base) is not torch.nn.Embedding or base.max_norm is not None or layer._get_embed_scale() is not None:
-        return False
-    layer.forward = partial(lookup, layer, layer.forward)
-    return True
+    if type(base) is torch.nn.Embedding and base.max_norm is None and layer._get_embed_scale() is None:
+        layer.forward = partial(lookup, layer, layer.forward)
