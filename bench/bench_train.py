@@ -5,10 +5,11 @@ Run from the project root after the format stage (`dvc repro format`):
 Prints the share of non-padding tokens in the batches the trainer builds (length-grouped sampling,
 a whole epoch) and the tokens per second of a few real optimisation steps on this machine; with --ppl,
 the held-out perplexity of the trained model (the perplexity stage's figure); with --bf16, the steps run
-in bf16 mixed precision (train.bf16, where the processor supports it), otherwise in float32; --packed trains on packed rows instead of padded
-length-grouped batches (training.collate; the default on a GPU); --dense trains with transformers' own loss
-(logits at every position, PEFT's merged head for the separator's row: gemelo before gemelo.loss); --json also writes the figures to FILE, --save the
-trained adapter (or weights) to DIR.
+in bf16 mixed precision (train.bf16, where the processor supports it), otherwise in float32; --packed trains
+on packed rows instead of padded length-grouped batches (training.collate; the default on a GPU); --dense
+trains with transformers' own loss (logits at every position, PEFT's merged head for the separator's row:
+gemelo before gemelo.loss); --json also writes the figures to FILE, --save the trained adapter (or weights)
+to DIR.
 """
 
 from __future__ import annotations
@@ -64,16 +65,15 @@ def main(key: str = "smollm2_135m", steps: int = 5, bf16: bool = False, packed: 
           f"torch threads {torch.get_num_threads()}{', bf16' if bf16 else ', float32'}")
     print(f"non-padding share of batch tokens (one epoch, length-grouped): {real / padded:.1%}")
     print(f"training: {steps} steps, {tokens} tokens in {seconds:.1f} s = {tokens / seconds:.0f} tokens/s")
-    if save:
-        trainer.model.save_pretrained(str(save), save_embedding_layers=False)
+    folder = save or (Path(tempfile.mkdtemp()) if ppl else None)
+    if folder:
+        trainer.model.save_pretrained(str(folder), save_embedding_layers=False)
     if ppl:  # as the perplexity stage scores it: the adapter on the base in its configured dtype (not bf16)
         if mcfg.method != "full":
             import gc
 
             from peft import PeftModel
 
-            folder = save or Path(tempfile.mkdtemp())
-            trainer.model.save_pretrained(str(folder), save_embedding_layers=False)
             del model, trainer  # the peak memory printed is training's, not two models'
             gc.collect()
             model = PeftModel.from_pretrained(load_base(mcfg, tokenizer), str(folder))

@@ -29,10 +29,11 @@ import torch.nn.functional as F
 def dropped(n: int, p: float, device=None) -> torch.Tensor:
     """The positions in [0, n) that independent Bernoulli(p) trials drop, in increasing order (int64)."""
     draws = int(n * p + 6 * math.sqrt(n * p) + 16)  # enough to pass n but once in about a billion calls
-    pos = torch.empty(draws, dtype=torch.int64, device=device).geometric_(p).cumsum_(0) - 1
-    while pos[-1] < n:  # not past n yet: draw on from the last drop
-        more = torch.empty(draws, dtype=torch.int64, device=device).geometric_(p).cumsum_(0) + pos[-1]
-        pos = torch.cat([pos, more])
+    chunks, last = [], -1
+    while last < n:  # not past n yet: draw on from the last drop
+        chunks.append(torch.empty(draws, dtype=torch.int64, device=device).geometric_(p).cumsum_(0) + last)
+        last = int(chunks[-1][-1])
+    pos = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
     return pos[:torch.searchsorted(pos, n)]
 
 
